@@ -1,0 +1,61 @@
+import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
+import { CompoundEntityRef } from '@backstage/catalog-model';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import express from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import { MlopsConfig } from './config';
+import { ImageService } from './services/ImageService';
+
+const entityParams = z.object({
+  kind: z.string().min(1).max(63),
+  namespace: z.string().min(1).max(63),
+  name: z.string().min(1).max(253),
+});
+
+export interface RouterOptions {
+  logger: LoggerService;
+  httpAuth: HttpAuthService;
+  catalog: CatalogService;
+  config: MlopsConfig;
+  images: ImageService;
+}
+
+/** REST routes of the mlops backend (documented in ../openapi.yaml). */
+export async function createRouter(options: RouterOptions): Promise<express.Router> {
+  const { httpAuth, catalog, config, images } = options;
+  const router = Router();
+  router.use(express.json());
+
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  /** Configured registries, without credentials. */
+  router.get('/registries', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    res.json({
+      items: config.registries.map(r => ({
+        name: r.name,
+        host: r.referenceHost,
+        type: r.type,
+        ...(r.uiUrl ? { uiUrl: r.uiUrl } : {}),
+      })),
+    });
+  });
+
+  router.get('/entities/:kind/:namespace/:name/image', async (req, res) => {
+    const parsed = entityParams.safeParse(req.params);
+    if (!parsed.success) throw new InputError(`Invalid entity reference: ${parsed.error.message}`);
+    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const ref: CompoundEntityRef = parsed.data;
+    const entity = await catalog.getEntityByRef(ref, { credentials });
+    if (!entity) {
+      throw new NotFoundError(`No entity ${ref.kind}:${ref.namespace}/${ref.name} in the catalog`);
+    }
+    res.json(await images.getReport(entity));
+  });
+
+  return router;
+}

@@ -1,0 +1,42 @@
+import { Entity } from '@backstage/catalog-model';
+import {
+  isImageRepositoryAvailable,
+  isModelArtifact,
+  isModelService,
+} from './entities';
+
+const entity = (kind: string, type: unknown, annotations = {}): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind,
+  metadata: { name: 'x', annotations },
+  spec: { type },
+});
+
+describe('entity conventions', () => {
+  it('recognizes model services, including RHDH model-server', () => {
+    expect(isModelService(entity('Component', 'model-service'))).toBe(true);
+    expect(isModelService(entity('component', 'Model-Server'))).toBe(true);
+    expect(isModelService(entity('Component', 'website'))).toBe(false);
+    expect(isModelService(entity('Resource', 'model-service'))).toBe(false);
+    expect(isModelService(entity('Component', 42))).toBe(false);
+  });
+
+  it('recognizes model artifacts', () => {
+    expect(isModelArtifact(entity('Resource', 'ai-model'))).toBe(true);
+    expect(isModelArtifact(entity('Component', 'ai-model'))).toBe(false);
+  });
+
+  it('knows when the image card has an annotation to read', () => {
+    expect(isImageRepositoryAvailable(entity('Component', 'x'))).toBe(false);
+    expect(
+      isImageRepositoryAvailable(
+        entity('Component', 'x', { 'mlops.io/image-repository': '  ' }),
+      ),
+    ).toBe(false);
+    expect(
+      isImageRepositoryAvailable(
+        entity('Component', 'x', { 'goharbor.io/repository-slug': 'ml/app' }),
+      ),
+    ).toBe(true);
+  });
+});

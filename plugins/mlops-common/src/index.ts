@@ -1,0 +1,12 @@
+/**
+ * Shared by the mlops plugins: annotations, entity conventions, the health
+ * model, permissions and the typed API client. Isomorphic (no Node-only code).
+ *
+ * @packageDocumentation
+ */
+export * from './annotations';
+export * from './entities';
+export * from './health';
+export * from './image';
+export * from './permissions';
+export * from './client';

@@ -1,0 +1,300 @@
+import { Entity } from '@backstage/catalog-model';
+import { ResponseError } from '@backstage/errors';
+import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { MlopsApi } from '@internal/plugin-mlops-common';
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import {
+  FULL_DIGEST,
+  FULL_REVISION,
+  entityWithImage,
+  entityWithoutImage,
+  fakeMlopsApi,
+  okReport,
+  problemReport,
+} from '../../__fixtures__/reports';
+import { mlopsApiRef } from '../../api';
+import { ImageCard } from './ImageCard';
+
+function renderCard(api: MlopsApi, entity: Entity = entityWithImage) {
+  return renderInTestApp(
+    <TestApiProvider apis={[[mlopsApiRef, api]]}>
+      <EntityProvider entity={entity}>
+        <ImageCard />
+      </EntityProvider>
+    </TestApiProvider>,
+  );
+}
+
+async function notFoundResponseError(): Promise<ResponseError> {
+  const body = {
+    error: {
+      name: 'NotFoundError',
+      message: 'No entity named component:default/fraud-detector',
+    },
+    request: {
+      method: 'GET',
+      url: '/api/mlops/entities/component/default/fraud-detector/image',
+    },
+    response: { statusCode: 404 },
+  };
+  const headers = new Map([['content-type', 'application/json']]);
+  return ResponseError.fromResponse({
+    ok: false,
+    status: 404,
+    statusText: 'Not Found',
+    redirected: false,
+    type: 'basic',
+    url: 'http://127.0.0.1:7007/api/mlops/entities/component/default/fraud-detector/image',
+    headers: {
+      get: (name: string) => headers.get(name.toLowerCase()) ?? null,
+    },
+    text: async () => JSON.stringify(body),
+  } as unknown as Parameters<typeof ResponseError.fromResponse>[0]);
+}
+
+describe('ImageCard', () => {
+  it('lists the tags the backend returned, in a form a person can read', async () => {
+    const api = fakeMlopsApi(okReport());
+    await renderCard(api);
+
+    expect(await screen.findByText('Container image')).toBeInTheDocument();
+    expect(api.getImageReport).toHaveBeenCalledWith({
+      kind: 'Component',
+      namespace: 'default',
+      name: 'fraud-detector',
+    });
+
+    const repo = screen.getByRole('link', {
+      name: /127\.0\.0\.1:5000\/ml\/fraud-detector/,
+    });
+    expect(repo).toHaveAttribute(
+      'href',
+      'http://127.0.0.1:5000/harbor/projects/ml',
+    );
+    expect(screen.getByTestId('status-ok')).toBeInTheDocument();
+    expect(
+      screen.getByText('newest tag 1.4.2 is 3 days old'),
+    ).toBeInTheDocument();
+
+    const table = screen.getByRole('table', {
+      name: 'Tags of ml/fraud-detector',
+    });
+    const headers = within(table)
+      .getAllByRole('columnheader')
+      .map(h => h.textContent);
+    expect(headers).toEqual([
+      'Tag',
+      'Digest',
+      'Created',
+      'Size',
+      'Revision',
+      'Platforms',
+    ]);
+
+    const [, newest, legacy] = within(table).getAllByRole('row');
+    expect(within(newest).getByRole('rowheader')).toHaveTextContent('1.4.2');
+    const digest = within(newest).getByText('sha256:4f2a9c81d3b7');
+    expect(digest).toHaveAttribute('title', FULL_DIGEST);
+    const age = within(newest).getByText('3 days ago');
+    expect(age.getAttribute('title')).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(within(newest).getByText('12.3 MB')).toBeInTheDocument();
+    expect(within(newest).getByText('9b1e2d3c4a5f')).toHaveAttribute(
+      'title',
+      FULL_REVISION,
+    );
+    expect(
+      within(newest).getByText('linux/amd64, linux/arm64'),
+    ).toBeInTheDocument();
+
+    expect(within(legacy).getByRole('rowheader')).toHaveTextContent('legacy');
+    expect(within(legacy).getByText('sha256:00aa11bb22cc')).toBeInTheDocument();
+    expect(within(legacy).getByText('987.7 MB')).toBeInTheDocument();
+    // no created date and no revision: a dash, not an invented value
+    expect(within(legacy).getAllByText('—')).toHaveLength(2);
+
+    expect(screen.getByText('Showing 2 of 5 tags')).toBeInTheDocument();
+  });
+
+  it('names the upstream and the fault when the registry refused our credentials', async () => {
+    const api = fakeMlopsApi(
+      problemReport({
+        upstream: 'registry demo (127.0.0.1:5000)',
+        fault: 'unauthorized',
+        httpStatus: 401,
+        message:
+          'The registry rejected the configured credentials for ml/fraud-detector; check mlops.registries[demo].username and password.',
+      }),
+    );
+    await renderCard(api);
+
+    expect(
+      await screen.findByText(
+        'Error: registry demo (127.0.0.1:5000): unauthorized (401)',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'The registry rejected the configured credentials for ml/fraud-detector; check mlops.registries[demo].username and password.',
+      ),
+    ).toBeVisible();
+    expect(screen.getByRole('button', { name: 'Retry' })).toBeInTheDocument();
+    expect(screen.queryByRole('table')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('status-ok')).not.toBeInTheDocument();
+  });
+
+  it('says when the annotation names a registry host that is not allowed', async () => {
+    const api = fakeMlopsApi(
+      problemReport({
+        upstream: 'registry evil.example.com',
+        fault: 'not-allowed',
+        message:
+          'evil.example.com is not one of the registries configured under mlops.registries.',
+      }),
+    );
+    await renderCard(api);
+
+    expect(
+      await screen.findByText(
+        'Error: registry evil.example.com: host not allowed',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'evil.example.com is not one of the registries configured under mlops.registries.',
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('says when the registry answered with a malformed manifest', async () => {
+    const api = fakeMlopsApi(
+      problemReport({
+        upstream: 'registry demo (127.0.0.1:5000)',
+        fault: 'malformed',
+        httpStatus: 200,
+        message:
+          'The manifest of ml/fraud-detector:1.4.2 is not valid JSON (unexpected end of input).',
+      }),
+    );
+    await renderCard(api);
+
+    expect(
+      await screen.findByText(
+        'Error: registry demo (127.0.0.1:5000): malformed response',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'The manifest of ml/fraud-detector:1.4.2 is not valid JSON (unexpected end of input).',
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('asks for the annotation and does not call the backend when the entity has none', async () => {
+    const api = fakeMlopsApi(okReport());
+    await renderCard(api, entityWithoutImage);
+
+    expect(
+      await screen.findByText(/mlops\.io\/image-repository/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getAllByText(/goharbor\.io\/repository-slug/).length,
+    ).toBeGreaterThan(0);
+    expect(api.getImageReport).not.toHaveBeenCalled();
+  });
+
+  it('shows a warning status, not OK, when the image signal is a warning', async () => {
+    const report = okReport();
+    report.health = {
+      ...report.health,
+      status: 'warning',
+      reason: 'newest tag 1.4.2 is 45 days old',
+    };
+    await renderCard(fakeMlopsApi(report));
+
+    expect(
+      await screen.findByText('newest tag 1.4.2 is 45 days old'),
+    ).toBeInTheDocument();
+    expect(screen.getByTestId('status-warning')).toBeInTheDocument();
+    expect(screen.getByText(/Status: Warning/)).toBeInTheDocument();
+    expect(screen.queryByTestId('status-ok')).not.toBeInTheDocument();
+  });
+
+  it('never shows OK for an unknown status', async () => {
+    const report = okReport();
+    report.health = {
+      ...report.health,
+      status: 'unknown',
+      reason: 'no tag has a created date',
+    };
+    await renderCard(fakeMlopsApi(report));
+
+    expect(
+      await screen.findByText('no tag has a created date'),
+    ).toBeInTheDocument();
+    expect(screen.getByTestId('status-pending')).toBeInTheDocument();
+    expect(screen.queryByTestId('status-ok')).not.toBeInTheDocument();
+  });
+
+  it('shows the error text of a tag that could not be read', async () => {
+    const report = okReport();
+    report.tags[1] = {
+      tag: 'broken',
+      digest: '',
+      mediaType: '',
+      platforms: [],
+      error: 'manifest unknown (404)',
+    };
+    await renderCard(fakeMlopsApi(report));
+
+    const row = (await screen.findByText('broken')).closest('tr')!;
+    expect(within(row).getByText('manifest unknown (404)')).toBeInTheDocument();
+    expect(screen.getByText('1.4.2')).toBeInTheDocument();
+  });
+
+  it('says so when the repository has no tags', async () => {
+    const report = okReport();
+    report.tags = [];
+    report.totalTags = 0;
+    await renderCard(fakeMlopsApi(report));
+
+    expect(
+      await screen.findByText('No tags in ml/fraud-detector'),
+    ).toBeInTheDocument();
+    expect(screen.queryByRole('table')).not.toBeInTheDocument();
+  });
+
+  it('shows the response error when the backend request itself fails', async () => {
+    const api = fakeMlopsApi(await notFoundResponseError());
+    await renderCard(api);
+
+    expect(
+      await screen.findByText(/Request failed with 404 Not Found/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getAllByText(/No entity named component:default\/fraud-detector/)
+        .length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('asks the backend again when the person presses Retry', async () => {
+    const api = fakeMlopsApi(
+      problemReport({
+        upstream: 'registry demo (127.0.0.1:5000)',
+        fault: 'unreachable',
+        message: 'Could not connect to 127.0.0.1:5000 (ECONNREFUSED).',
+      }),
+      okReport(),
+    );
+    await renderCard(api);
+
+    await userEvent.click(await screen.findByRole('button', { name: 'Retry' }));
+
+    expect(await screen.findByText('Showing 2 of 5 tags')).toBeInTheDocument();
+    expect(api.getImageReport).toHaveBeenCalledTimes(2);
+    expect(
+      screen.queryByText(/Could not connect to 127\.0\.0\.1:5000/),
+    ).not.toBeInTheDocument();
+  });
+});

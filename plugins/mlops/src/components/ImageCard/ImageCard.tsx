@@ -1,0 +1,311 @@
+import { ReactNode } from 'react';
+import {
+  InfoCard,
+  Link,
+  Progress,
+  ResponseErrorPanel,
+  StatusError,
+  StatusOK,
+  StatusPending,
+  StatusWarning,
+  WarningPanel,
+} from '@backstage/core-components';
+import {
+  MissingAnnotationEmptyState,
+  useEntity,
+} from '@backstage/plugin-catalog-react';
+import {
+  ANNOTATION_HARBOR_REPOSITORY_SLUG,
+  ANNOTATION_IMAGE_REPOSITORY,
+  FAULT_LABELS,
+  ImageReport,
+  ImageTag,
+  SignalHealth,
+  UpstreamProblem,
+  isImageRepositoryAvailable,
+} from '@internal/plugin-mlops-common';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
+import {
+  MISSING,
+  humanBytes,
+  relativeAge,
+  shortDigest,
+  shortRevision,
+} from './format';
+import { useImageReport } from './useImageReport';
+
+/** @public */
+export interface ImageCardProps {
+  /** Card title; defaults to "Container image". */
+  title?: string;
+}
+
+const DEFAULT_TITLE = 'Container image';
+
+const useStyles = makeStyles(theme => ({
+  line: {
+    display: 'flex',
+    alignItems: 'baseline',
+    flexWrap: 'wrap',
+    marginBottom: theme.spacing(1),
+  },
+  mono: {
+    fontFamily: 'monospace',
+    whiteSpace: 'nowrap',
+  },
+  footer: {
+    marginTop: theme.spacing(1),
+  },
+  actions: {
+    marginTop: theme.spacing(1),
+  },
+  visuallyHidden: {
+    position: 'absolute',
+    width: 1,
+    height: 1,
+    padding: 0,
+    margin: -1,
+    overflow: 'hidden',
+    clip: 'rect(0, 0, 0, 0)',
+    whiteSpace: 'nowrap',
+    border: 0,
+  },
+}));
+
+/**
+ * Tags of the entity's container image repository, newest first, with the
+ * health of the image signal. Reads the `mlops.io/image-repository` or
+ * `goharbor.io/repository-slug` annotation.
+ *
+ * @public
+ */
+export function ImageCard(props: ImageCardProps) {
+  const { entity } = useEntity();
+  const title = props.title ?? DEFAULT_TITLE;
+
+  if (!isImageRepositoryAvailable(entity)) {
+    return (
+      <InfoCard title={title}>
+        <MissingAnnotationEmptyState
+          annotation={[
+            ANNOTATION_IMAGE_REPOSITORY,
+            ANNOTATION_HARBOR_REPOSITORY_SLUG,
+          ]}
+        />
+      </InfoCard>
+    );
+  }
+
+  return (
+    <InfoCard title={title}>
+      <ImageReportContent />
+    </InfoCard>
+  );
+}
+
+function ImageReportContent() {
+  const { entity } = useEntity();
+  const { loading, error, value, retry } = useImageReport(entity);
+
+  if (loading) {
+    return <Progress />;
+  }
+  if (error) {
+    return (
+      <>
+        <ResponseErrorPanel error={error} />
+        <RetryButton onRetry={retry} />
+      </>
+    );
+  }
+  if (!value) {
+    return null;
+  }
+  return <ImageReportView report={value} onRetry={retry} />;
+}
+
+function RetryButton(props: { onRetry: () => void }) {
+  const classes = useStyles();
+  return (
+    <Box className={classes.actions}>
+      <Button variant="outlined" size="small" onClick={props.onRetry}>
+        Retry
+      </Button>
+    </Box>
+  );
+}
+
+function problemTitle(problem: UpstreamProblem): string {
+  const label = FAULT_LABELS[problem.fault] ?? problem.fault;
+  return `${problem.upstream}: ${label}`;
+}
+
+function ImageReportView(props: { report: ImageReport; onRetry: () => void }) {
+  const { report, onRetry } = props;
+  const { problem } = report.health;
+
+  if (problem) {
+    return (
+      <>
+        <WarningPanel
+          severity="error"
+          title={problemTitle(problem)}
+          message={problem.message}
+          defaultExpanded
+        />
+        <RetryButton onRetry={onRetry} />
+        {report.tags.length > 0 && <TagTable report={report} />}
+      </>
+    );
+  }
+
+  return (
+    <>
+      <RepositoryLine report={report} />
+      <HealthLine health={report.health} />
+      {report.tags.length > 0 ? (
+        <TagTable report={report} />
+      ) : (
+        <Typography variant="body2">
+          No tags in {report.repository ?? 'this repository'}
+        </Typography>
+      )}
+    </>
+  );
+}
+
+function RepositoryLine(props: { report: ImageReport }) {
+  const classes = useStyles();
+  const { registry, repository } = props.report;
+  if (!registry && !repository) {
+    return null;
+  }
+  const reference = [registry?.host, repository].filter(Boolean).join('/');
+  return (
+    <Typography variant="subtitle2" component="p" className={classes.line}>
+      {registry?.uiUrl ? (
+        <Link to={registry.uiUrl} className={classes.mono}>
+          {reference}
+        </Link>
+      ) : (
+        <span className={classes.mono}>{reference}</span>
+      )}
+    </Typography>
+  );
+}
+
+const STATUS_ICONS: Record<
+  SignalHealth['status'],
+  { Icon: (props: { children?: ReactNode }) => JSX.Element; label: string }
+> = {
+  ok: { Icon: StatusOK, label: 'OK' },
+  warning: { Icon: StatusWarning, label: 'Warning' },
+  error: { Icon: StatusError, label: 'Error' },
+  unknown: { Icon: StatusPending, label: 'Unknown' },
+};
+
+function HealthLine(props: { health: SignalHealth }) {
+  const classes = useStyles();
+  const { status, reason } = props.health;
+  // anything we do not recognise is shown as unknown, never as OK
+  const { Icon, label } = STATUS_ICONS[status] ?? STATUS_ICONS.unknown;
+  return (
+    <Typography variant="body2" component="p" className={classes.line}>
+      <Icon />
+      <span className={classes.visuallyHidden}>Status: {label}. </span>
+      <span>{reason}</span>
+    </Typography>
+  );
+}
+
+function TagTable(props: { report: ImageReport }) {
+  const classes = useStyles();
+  const { tags, totalTags, repository } = props.report;
+  const now = Date.now();
+  return (
+    <>
+      <Table size="small" aria-label={`Tags of ${repository ?? 'the image'}`}>
+        <TableHead>
+          <TableRow>
+            <TableCell>Tag</TableCell>
+            <TableCell>Digest</TableCell>
+            <TableCell>Created</TableCell>
+            <TableCell>Size</TableCell>
+            <TableCell>Revision</TableCell>
+            <TableCell>Platforms</TableCell>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {tags.map(tag => (
+            <TagRow key={tag.tag} tag={tag} now={now} />
+          ))}
+        </TableBody>
+      </Table>
+      <Typography
+        variant="caption"
+        component="p"
+        color="textSecondary"
+        className={classes.footer}
+      >
+        Showing {tags.length} of {totalTags} {totalTags === 1 ? 'tag' : 'tags'}
+      </Typography>
+    </>
+  );
+}
+
+function TagRow(props: { tag: ImageTag; now: number }) {
+  const classes = useStyles();
+  const { tag, now } = props;
+
+  if (tag.error) {
+    return (
+      <TableRow>
+        <TableCell component="th" scope="row" className={classes.mono}>
+          {tag.tag}
+        </TableCell>
+        <TableCell colSpan={5}>
+          <StatusError />
+          {tag.error}
+        </TableCell>
+      </TableRow>
+    );
+  }
+
+  const age = relativeAge(tag.created, now);
+  return (
+    <TableRow>
+      <TableCell component="th" scope="row" className={classes.mono}>
+        {tag.tag}
+      </TableCell>
+      <TableCell className={classes.mono}>
+        {tag.digest ? (
+          <span title={tag.digest}>{shortDigest(tag.digest)}</span>
+        ) : (
+          MISSING
+        )}
+      </TableCell>
+      <TableCell>
+        {age ? <span title={tag.created}>{age}</span> : MISSING}
+      </TableCell>
+      <TableCell>{humanBytes(tag.size)}</TableCell>
+      <TableCell className={classes.mono}>
+        {tag.revision ? (
+          <span title={tag.revision}>{shortRevision(tag.revision)}</span>
+        ) : (
+          MISSING
+        )}
+      </TableCell>
+      <TableCell>
+        {tag.platforms.length > 0 ? tag.platforms.join(', ') : MISSING}
+      </TableCell>
+    </TableRow>
+  );
+}

@@ -1,0 +1,2 @@
+export { ImageCard } from './ImageCard';
+export type { ImageCardProps } from './ImageCard';

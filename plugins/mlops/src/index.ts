@@ -1,0 +1,14 @@
+/**
+ * Frontend of the mlops plugins, for apps on the legacy frontend system.
+ * Apps on the new frontend system import the default export of
+ * `@internal/plugin-mlops/alpha` instead.
+ *
+ * @packageDocumentation
+ */
+export { mlopsPlugin, EntityImageCard } from './plugin';
+export { mlopsApiRef } from './api';
+export type { ImageCardProps } from './components/ImageCard';
+export {
+  isImageRepositoryAvailable,
+  isImageRepositoryAvailable as isPluginApplicableToEntity,
+} from '@internal/plugin-mlops-common';
