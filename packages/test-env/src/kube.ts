@@ -271,13 +271,20 @@ function startChild(
 async function stopChild(child: Child | undefined, timeoutMs = 5_000) {
   if (!child || !child.isRunning()) return;
   child.proc.kill('SIGTERM');
-  const timer = new Promise<'timeout'>(resolve => {
-    const t = setTimeout(() => resolve('timeout'), timeoutMs);
-    t.unref();
+  // A referenced timer keeps the event loop alive until the child is gone
+  // (the child itself is unref'd).
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>(resolve => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
   });
-  if ((await Promise.race([child.exited, timer])) === 'timeout') {
-    child.proc.kill('SIGKILL');
-    await child.exited;
+  try {
+    if ((await Promise.race([child.exited, timeout])) === 'timeout') {
+      child.proc.kill('SIGKILL');
+      timer = setTimeout(() => {}, timeoutMs);
+      await child.exited;
+    }
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -5,7 +5,7 @@ import {
   isModelService,
 } from './entities';
 
-const entity = (kind: string, type: unknown, annotations = {}): Entity => ({
+const entity = (kind: string, type: string | number, annotations = {}): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind,
   metadata: { name: 'x', annotations },

@@ -5,7 +5,11 @@ import {
   TestApiProvider,
 } from '@backstage/frontend-test-utils';
 import { screen } from '@testing-library/react';
-import { entityWithImage, fakeMlopsApi, okReport } from './__fixtures__/reports';
+import {
+  entityWithImage,
+  fakeMlopsApi,
+  okReport,
+} from './__fixtures__/reports';
 import { mlopsApiRef } from './api';
 import mlopsPlugin, { entityImageCard } from './alpha';
 

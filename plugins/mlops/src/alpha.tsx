@@ -32,8 +32,7 @@ export const entityImageCard = EntityCardBlueprint.make({
   name: 'image',
   params: {
     filter: isImageRepositoryAvailable,
-    loader: () =>
-      import('./components/ImageCard').then(m => <m.ImageCard />),
+    loader: () => import('./components/ImageCard').then(m => <m.ImageCard />),
   },
 });
 

@@ -196,11 +196,14 @@ describe('ImageCard', () => {
     await renderCard(api, entityWithoutImage);
 
     expect(
-      await screen.findByText(/mlops\.io\/image-repository/),
+      await screen.findByText(/annotations .* are missing/),
     ).toBeInTheDocument();
     expect(
-      screen.getAllByText(/goharbor\.io\/repository-slug/).length,
-    ).toBeGreaterThan(0);
+      screen.getByText('mlops.io/image-repository', { selector: 'code' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('goharbor.io/repository-slug', { selector: 'code' }),
+    ).toBeInTheDocument();
     expect(api.getImageReport).not.toHaveBeenCalled();
   });
 

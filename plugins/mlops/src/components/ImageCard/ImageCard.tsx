@@ -268,7 +268,12 @@ function TagRow(props: { tag: ImageTag; now: number }) {
   if (tag.error) {
     return (
       <TableRow>
-        <TableCell component="th" scope="row" className={classes.mono}>
+        <TableCell
+          component="th"
+          scope="row"
+          role="rowheader"
+          className={classes.mono}
+        >
           {tag.tag}
         </TableCell>
         <TableCell colSpan={5}>
@@ -282,7 +287,12 @@ function TagRow(props: { tag: ImageTag; now: number }) {
   const age = relativeAge(tag.created, now);
   return (
     <TableRow>
-      <TableCell component="th" scope="row" className={classes.mono}>
+      <TableCell
+        component="th"
+        scope="row"
+        role="rowheader"
+        className={classes.mono}
+      >
         {tag.tag}
       </TableCell>
       <TableCell className={classes.mono}>

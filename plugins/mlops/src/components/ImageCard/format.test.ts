@@ -1,9 +1,4 @@
-import {
-  humanBytes,
-  relativeAge,
-  shortDigest,
-  shortRevision,
-} from './format';
+import { humanBytes, relativeAge, shortDigest, shortRevision } from './format';
 
 describe('format', () => {
   it('shortens digests to the algorithm and 12 hex characters', () => {

@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import { PushImageSpec, RunningRegistry, pushImage } from '../registry';
+
+/** The host name demo entities use in their image annotations (mapped to the real port by config). */
+export const DEMO_REGISTRY_HOST = 'registry.demo.local';
+
+interface DemoRepo {
+  repository: string;
+  format: PushImageSpec['format'];
+  /** Ages of the tags, in hours before now, newest first. */
+  agesHours: number[];
+  layerSizes: number[];
+}
+
+/** Image repositories of the demo model services (see demo/catalog/model-services.yaml). */
+export const DEMO_REPOSITORIES: DemoRepo[] = [
+  { repository: 'ml/fraud-detector', format: 'docker', agesHours: [5, 30, 75, 170, 340], layerSizes: [180_000, 64_000, 9_000] },
+  { repository: 'genai/llm-chat', format: 'oci-index', agesHours: [2, 50, 200], layerSizes: [420_000, 120_000] },
+  { repository: 'vision/image-classifier', format: 'oci', agesHours: [26, 98], layerSizes: [250_000, 30_000] },
+  // ml/churn-scoring is deliberately never pushed: its card shows what a missing repository looks like.
+];
+
+/** A stable fake git SHA per repository and tag, so revisions look like commits. */
+export function demoRevision(repository: string, index: number): string {
+  return createHash('sha1').update(`${repository}#${index}`).digest('hex');
+}
+
+/** Pushes the demo images (real blobs and manifests) into a running registry. */
+export async function seedDemoRegistry(reg: RunningRegistry, now = Date.now()): Promise<number> {
+  const target = { url: reg.url, username: reg.username, password: reg.password };
+  let pushed = 0;
+  for (const repo of DEMO_REPOSITORIES) {
+    for (const [index, age] of repo.agesHours.entries()) {
+      const revision = demoRevision(repo.repository, index);
+      await pushImage(target, {
+        repository: repo.repository,
+        tag: revision.slice(0, 7),
+        format: repo.format,
+        created: new Date(now - age * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+        revision,
+        labels: { 'org.opencontainers.image.source': `https://git.demo.local/${repo.repository}` },
+        layerSizes: repo.layerSizes.map(s => s + index * 977),
+      });
+      pushed++;
+    }
+  }
+  return pushed;
+}
