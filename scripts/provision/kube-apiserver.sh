@@ -9,6 +9,9 @@
 #
 # Usage: scripts/provision/kube-apiserver.sh
 # Env:   KUBE_PROVISION_FORCE_BUILD=1  rebuild kube-apiserver even if present
+#        MLOPS_MACHINE_CACHE=<dir>     machine-wide copy of the built binaries, so a
+#                                      fresh clone on the same machine skips the build
+#                                      (default ~/.cache/mlops-portal)
 set -Eeuo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,6 +21,7 @@ BIN="$CACHE/bin"
 APISERVER="$BIN/kube-apiserver"
 KUBECTL="$BIN/kubectl"
 LOGS="$CACHE/logs"
+MACHINE_BIN="${MLOPS_MACHINE_CACHE:-$HOME/.cache/mlops-portal}/kube-bin-v1.20.2"
 
 APT_PACKAGES=(golang-go etcd-server etcd-client openssl
   golang-github-modern-go-reflect2-dev golang-github-json-iterator-go-dev
@@ -38,12 +42,13 @@ on_error() {
 }
 trap on_error ERR
 
-# Runs a command with its output sent to a log file; prints the tail on failure.
+# Runs a command (in directory $RUN_CWD, default: current) with its output
+# sent to a log file; prints the tail of the log on failure.
 run_logged() {
   local name="$1"
   shift
   local logfile="$LOGS/$name.log"
-  if ! "$@" >"$logfile" 2>&1; then
+  if ! (cd "${RUN_CWD:-.}" && "$@") >"$logfile" 2>&1; then
     printf '[kube-provision] ERROR: %s failed; last lines of %s:\n' "$name" "$logfile" >&2
     tail -n 30 "$logfile" >&2 || true
     return 1
@@ -67,6 +72,11 @@ binaries_present() {
 # Fast path: nothing to do.
 if binaries_present && [[ -z "$(missing_packages)" ]]; then
   log "kube-apiserver and kubectl already present in $BIN (nothing to do)"
+  if [[ ! -x "$MACHINE_BIN/kube-apiserver" || ! -x "$MACHINE_BIN/kubectl" ]]; then
+    mkdir -p "$MACHINE_BIN"
+    cp "$APISERVER" "$MACHINE_BIN/kube-apiserver.tmp" && mv "$MACHINE_BIN/kube-apiserver.tmp" "$MACHINE_BIN/kube-apiserver"
+    cp "$KUBECTL" "$MACHINE_BIN/kubectl.tmp" && mv "$MACHINE_BIN/kubectl.tmp" "$MACHINE_BIN/kubectl"
+  fi
   exit 0
 fi
 
@@ -129,6 +139,18 @@ else
   log "apt packages already installed"
 fi
 
+# A fresh clone on a machine that built once: reuse those binaries.
+if [[ "${KUBE_PROVISION_FORCE_BUILD:-}" != "1" && ! -x "$APISERVER" && -x "$MACHINE_BIN/kube-apiserver" && -x "$MACHINE_BIN/kubectl" ]]; then
+  cp "$MACHINE_BIN/kube-apiserver" "$APISERVER.tmp" && mv "$APISERVER.tmp" "$APISERVER"
+  cp "$MACHINE_BIN/kubectl" "$KUBECTL.tmp" && mv "$KUBECTL.tmp" "$KUBECTL"
+  log "reused binaries built earlier on this machine ($MACHINE_BIN)"
+fi
+if binaries_present; then
+  command -v etcd >/dev/null || die "etcd not found on PATH (package etcd-server)"
+  log "done: $APISERVER, $KUBECTL, etcd at $(command -v etcd)"
+  exit 0
+fi
+
 command -v go >/dev/null || die "go not found on PATH after installing golang-go"
 
 # ---------------------------------------------------------------------------
@@ -185,8 +207,8 @@ if need_apiserver_build && [[ ! -f "$SRC/.mlops-prepared" ]]; then
     fi
     log "downloading Debian source package 'kubernetes' (~35 MB)"
     mkdir -p "$DL_DIR"
-    (cd "$DL_DIR" && run_logged apt-source \
-      apt-get "${APT_SRC_OPTS[@]}" source --download-only kubernetes)
+    RUN_CWD="$DL_DIR" run_logged apt-source \
+      apt-get "${APT_SRC_OPTS[@]}" source --download-only kubernetes
     source_tarballs_present || die "apt-get source did not produce kubernetes tarballs in $DL_DIR"
   fi
 
@@ -203,8 +225,8 @@ if need_apiserver_build && [[ ! -f "$SRC/.mlops-prepared" ]]; then
   if [[ -f "$TMP_SRC/debian/patches/series" ]]; then
     while read -r patchname _; do
       [[ -z "$patchname" || "$patchname" == \#* ]] && continue
-      (cd "$TMP_SRC" && run_logged "patch-${patchname//\//_}" \
-        patch -p1 --forward --batch -i "debian/patches/$patchname")
+      RUN_CWD="$TMP_SRC" run_logged "patch-${patchname//\//_}" \
+        patch -p1 --forward --batch -i "debian/patches/$patchname"
     done <"$TMP_SRC/debian/patches/series"
   fi
 
@@ -252,8 +274,8 @@ if need_apiserver_build; then
     OPENAPI_GEN="$CACHE/tools/openapi-gen"
     if [[ ! -x "$OPENAPI_GEN" ]]; then
       log "building vendored openapi-gen"
-      (cd "$K8S_PKG_DIR" && run_logged build-openapi-gen \
-        go build -o "$OPENAPI_GEN.tmp" ./vendor/k8s.io/kube-openapi/cmd/openapi-gen)
+      RUN_CWD="$K8S_PKG_DIR" run_logged build-openapi-gen \
+        go build -o "$OPENAPI_GEN.tmp" ./vendor/k8s.io/kube-openapi/cmd/openapi-gen
       mv "$OPENAPI_GEN.tmp" "$OPENAPI_GEN"
     fi
     # Every package carrying a +k8s:openapi-gen= tag (staging/src as vendor/).
@@ -270,13 +292,13 @@ if need_apiserver_build; then
     GEN_OUT="$CACHE/openapi-gen.out"
     rm -rf "$GEN_OUT"
     mkdir -p "$GEN_OUT"
-    (cd "$K8S_PKG_DIR" && run_logged openapi-gen "$OPENAPI_GEN" \
+    RUN_CWD="$K8S_PKG_DIR" run_logged openapi-gen "$OPENAPI_GEN" \
       -i "$INPUTS" \
       -p k8s.io/kubernetes/pkg/generated/openapi \
       -O zz_generated.openapi \
       -o "$GEN_OUT" \
       -h vendor/k8s.io/code-generator/hack/boilerplate.go.txt \
-      -r "$LOGS/openapi-api-rules.report")
+      -r "$LOGS/openapi-api-rules.report"
     GENERATED="$GEN_OUT/k8s.io/kubernetes/pkg/generated/openapi/zz_generated.openapi.go"
     [[ -s "$GENERATED" ]] || die "openapi-gen produced no $GENERATED"
     mv "$GENERATED" "$OPENAPI_OUT"
@@ -302,8 +324,8 @@ if need_apiserver_build; then
     LDFLAGS+=" -X $p.gitTreeState=clean -X $p.buildDate=$BUILD_DATE"
   done
   start=$SECONDS
-  (cd "$K8S_PKG_DIR" && run_logged build-kube-apiserver \
-    go build -trimpath -ldflags "$LDFLAGS" -o "$APISERVER.tmp" ./cmd/kube-apiserver)
+  RUN_CWD="$K8S_PKG_DIR" run_logged build-kube-apiserver \
+    go build -trimpath -ldflags "$LDFLAGS" -o "$APISERVER.tmp" ./cmd/kube-apiserver
   "$APISERVER.tmp" --version >/dev/null 2>&1 || die "built kube-apiserver does not run"
   mv "$APISERVER.tmp" "$APISERVER"
   log "built $APISERVER in $((SECONDS - start)) s ($("$APISERVER" --version))"
@@ -320,8 +342,8 @@ else
   mkdir -p "$DEBS"
   if ! compgen -G "$DEBS/kubernetes-client_*.deb" >/dev/null; then
     log "downloading Debian package kubernetes-client"
-    (cd "$DEBS" && run_logged apt-download \
-      apt-get -o APT::Sandbox::User=root download kubernetes-client)
+    RUN_CWD="$DEBS" run_logged apt-download \
+      apt-get -o APT::Sandbox::User=root download kubernetes-client
   fi
   DEBFILE="$(compgen -G "$DEBS/kubernetes-client_*.deb" | sort | tail -n 1)"
   X="$CACHE/kubectl.x"
@@ -336,3 +358,6 @@ fi
 
 command -v etcd >/dev/null || die "etcd not found on PATH (package etcd-server)"
 log "done: $APISERVER, $KUBECTL, etcd at $(command -v etcd)"
+mkdir -p "$MACHINE_BIN"
+cp "$APISERVER" "$MACHINE_BIN/kube-apiserver.tmp" && mv "$MACHINE_BIN/kube-apiserver.tmp" "$MACHINE_BIN/kube-apiserver"
+cp "$KUBECTL" "$MACHINE_BIN/kubectl.tmp" && mv "$MACHINE_BIN/kubectl.tmp" "$MACHINE_BIN/kubectl"

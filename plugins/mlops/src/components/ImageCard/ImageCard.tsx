@@ -57,6 +57,12 @@ const useStyles = makeStyles(theme => ({
     flexWrap: 'wrap',
     marginBottom: theme.spacing(1),
   },
+  scroll: {
+    overflowX: 'auto',
+  },
+  table: {
+    '& th, & td': { whiteSpace: 'nowrap' },
+  },
   mono: {
     fontFamily: 'monospace',
     whiteSpace: 'nowrap',
@@ -232,23 +238,29 @@ function TagTable(props: { report: ImageReport }) {
   const now = Date.now();
   return (
     <>
-      <Table size="small" aria-label={`Tags of ${repository ?? 'the image'}`}>
-        <TableHead>
-          <TableRow>
-            <TableCell>Tag</TableCell>
-            <TableCell>Digest</TableCell>
-            <TableCell>Created</TableCell>
-            <TableCell>Size</TableCell>
-            <TableCell>Revision</TableCell>
-            <TableCell>Platforms</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {tags.map(tag => (
-            <TagRow key={tag.tag} tag={tag} now={now} />
-          ))}
-        </TableBody>
-      </Table>
+      <Box className={classes.scroll}>
+        <Table
+          className={classes.table}
+          size="small"
+          aria-label={`Tags of ${repository ?? 'the image'}`}
+        >
+          <TableHead>
+            <TableRow>
+              <TableCell>Tag</TableCell>
+              <TableCell>Digest</TableCell>
+              <TableCell>Created</TableCell>
+              <TableCell>Size</TableCell>
+              <TableCell>Revision</TableCell>
+              <TableCell>Platforms</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {tags.map(tag => (
+              <TagRow key={tag.tag} tag={tag} now={now} />
+            ))}
+          </TableBody>
+        </Table>
+      </Box>
       <Typography
         variant="caption"
         component="p"
