@@ -47,7 +47,10 @@ describe('@kubernetes/client-node 2.x against the real kube-apiserver', () => {
     }
     expect(error).toBeInstanceOf(ApiException);
     expect((error as ApiException<unknown>).code).toBe(403);
-    expect(JSON.stringify((error as ApiException<unknown>).body)).toContain('cannot create resource "configmaps"');
+    // client-node keeps the body raw: the Status has to be parsed by the caller.
+    const status = JSON.parse(String((error as ApiException<unknown>).body));
+    expect(status).toMatchObject({ kind: 'Status', reason: 'Forbidden', code: 403 });
+    expect(status.message).toContain('cannot create resource "configmaps"');
   });
 
   it('is refused with a wrong token (401)', async () => {
