@@ -727,6 +727,21 @@ export async function startKubeApiserver(
   liveDirs.add(dir);
   let attempt: Attempt | undefined;
   let watchdog: ChildProcess | undefined;
+  const cleanup = async (children: Attempt | undefined) => {
+    if (children) {
+      await stopChild(children.apiserver);
+      await stopChild(children.etcd);
+    }
+    if (watchdog?.pid) {
+      try {
+        process.kill(watchdog.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    liveDirs.delete(dir);
+  };
   try {
     const startedAt = Date.now();
     const pki = await makePki(dir);
@@ -791,36 +806,12 @@ export async function startKubeApiserver(
       readOnlyToken,
       kubectlPath: bins.kubectl,
       stop() {
-        stopped ??= (async () => {
-          await stopChild(running.apiserver);
-          await stopChild(running.etcd);
-          if (watchdog?.pid) {
-            try {
-              process.kill(watchdog.pid, 'SIGKILL');
-            } catch {
-              // already gone
-            }
-          }
-          fs.rmSync(dir, { recursive: true, force: true });
-          liveDirs.delete(dir);
-        })();
+        stopped ??= cleanup(running);
         return stopped;
       },
     };
   } catch (e) {
-    if (attempt) {
-      await stopChild(attempt.apiserver);
-      await stopChild(attempt.etcd);
-    }
-    if (watchdog?.pid) {
-      try {
-        process.kill(watchdog.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-    liveDirs.delete(dir);
+    await cleanup(attempt);
     throw e;
   }
 }

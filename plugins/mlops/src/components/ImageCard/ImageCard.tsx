@@ -273,6 +273,20 @@ function TagTable(props: { report: ImageReport }) {
   );
 }
 
+function TagNameCell(props: { tag: string }) {
+  const classes = useStyles();
+  return (
+    <TableCell
+      component="th"
+      scope="row"
+      role="rowheader"
+      className={classes.mono}
+    >
+      {props.tag}
+    </TableCell>
+  );
+}
+
 function TagRow(props: { tag: ImageTag; now: number }) {
   const classes = useStyles();
   const { tag, now } = props;
@@ -280,14 +294,7 @@ function TagRow(props: { tag: ImageTag; now: number }) {
   if (tag.error) {
     return (
       <TableRow>
-        <TableCell
-          component="th"
-          scope="row"
-          role="rowheader"
-          className={classes.mono}
-        >
-          {tag.tag}
-        </TableCell>
+        <TagNameCell tag={tag.tag} />
         <TableCell colSpan={5}>
           <StatusError />
           {tag.error}
@@ -299,14 +306,7 @@ function TagRow(props: { tag: ImageTag; now: number }) {
   const age = relativeAge(tag.created, now);
   return (
     <TableRow>
-      <TableCell
-        component="th"
-        scope="row"
-        role="rowheader"
-        className={classes.mono}
-      >
-        {tag.tag}
-      </TableCell>
+      <TagNameCell tag={tag.tag} />
       <TableCell className={classes.mono}>
         {tag.digest ? (
           <span title={tag.digest}>{shortDigest(tag.digest)}</span>
