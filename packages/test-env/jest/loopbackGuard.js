@@ -38,6 +38,28 @@ if (!originalConnect.__mlopsGuard) {
     } else if (typeof options === 'string') {
       path = options;
     }
+    // A caller-supplied DNS lookup (e.g. an SSRF-guarding connector): let it
+    // run, then allow only loopback answers. No real DNS is involved.
+    if (!path && !isLoopback(host) && options && typeof options === 'object' && typeof options.lookup === 'function' && !net.isIP(String(host))) {
+      const innerLookup = options.lookup;
+      options.lookup = (name, opts, callback) => {
+        innerLookup(name, opts, (err, address, family) => {
+          if (err) return callback(err);
+          const addresses = Array.isArray(address) ? address.map(a => a.address) : [address];
+          const outside = addresses.find(a => !isLoopback(a));
+          if (outside) {
+            blocked.push(`${name} -> ${outside}`);
+            const error = new Error(
+              `test network guard: ${name} resolved to ${outside}; tests may only connect to 127.0.0.1`,
+            );
+            error.code = 'ECONNREFUSED';
+            return callback(error);
+          }
+          return callback(null, address, family);
+        });
+      };
+      return originalConnect.apply(this, args);
+    }
     if (!path && !isLoopback(host)) {
       blocked.push(String(host));
       const error = new Error(

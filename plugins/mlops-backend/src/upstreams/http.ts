@@ -142,6 +142,9 @@ export class UpstreamHttp {
     ) {
       return this.error('timeout', `did not answer within ${this.timeoutMs} ms`);
     }
+    if (code === 'EMLOPSDENIED') {
+      return this.error('not-allowed', truncate(err.message ?? 'address not allowed', 300));
+    }
     if (code === 'ECONNREFUSED') return this.error('unreachable', 'refused the connection (is it running?)');
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return this.error('unreachable', 'host name does not resolve');
     if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
