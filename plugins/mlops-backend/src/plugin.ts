@@ -4,6 +4,7 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { readMlopsConfig } from './config';
 import { createRouter } from './router';
 import { ImageService } from './services/ImageService';
+import { GoldenPathsService } from './services/goldenPaths';
 
 /**
  * The mlops backend plugin (id `mlops`, distinct from `argocd` and
@@ -32,7 +33,8 @@ export const mlopsPlugin = createBackendPlugin({
         );
         permissionsRegistry.addPermissions(mlopsPermissions);
         const images = ImageService.create({ config, logger });
-        httpRouter.use(await createRouter({ logger, httpAuth, catalog, config, images }));
+        const goldenPaths = GoldenPathsService.create({ catalog });
+        httpRouter.use(await createRouter({ logger, httpAuth, catalog, config, images, goldenPaths }));
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

@@ -7,6 +7,7 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import { MlopsConfig } from './config';
 import { ImageService } from './services/ImageService';
+import { GoldenPathsService } from './services/goldenPaths';
 
 const entityParams = z.object({
   kind: z.string().min(1).max(63),
@@ -20,6 +21,7 @@ export interface RouterOptions {
   catalog: CatalogService;
   config: MlopsConfig;
   images: ImageService;
+  goldenPaths: GoldenPathsService;
 }
 
 /** REST routes of the mlops backend (documented in ../openapi.yaml). */
@@ -55,6 +57,12 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       throw new NotFoundError(`No entity ${ref.kind}:${ref.namespace}/${ref.name} in the catalog`);
     }
     res.json(await images.getReport(entity));
+  });
+
+  /** Templates with adoption, drift and per-entity checks, as the caller may see them. */
+  router.get('/golden-paths', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    res.json(await options.goldenPaths.getReport({ credentials }));
   });
 
   return router;

@@ -1,5 +1,6 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
+import { GoldenPathsReport } from './goldenPaths';
 import { ImageReport } from './image';
 
 /** The subset of Backstage's DiscoveryApi the client needs. @public */
@@ -15,6 +16,8 @@ export interface MlopsFetch {
 /** Typed client of the mlops backend (frontend and backend both use it). @public */
 export interface MlopsApi {
   getImageReport(entity: CompoundEntityRef): Promise<ImageReport>;
+  /** Templates (golden paths) with adoption, drift and per-entity checks. */
+  getGoldenPaths(): Promise<GoldenPathsReport>;
 }
 
 /** @public */
@@ -29,6 +32,10 @@ export class MlopsClient implements MlopsApi {
 
   async getImageReport(entity: CompoundEntityRef): Promise<ImageReport> {
     return this.get<ImageReport>(`${entityPath(entity)}/image`);
+  }
+
+  async getGoldenPaths(): Promise<GoldenPathsReport> {
+    return this.get<GoldenPathsReport>('/golden-paths');
   }
 
   private async get<T>(path: string): Promise<T> {

@@ -1,15 +1,19 @@
 import {
   ApiBlueprint,
+  PageBlueprint,
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
+import { Content } from '@backstage/core-components';
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import {
   MlopsClient,
   isImageRepositoryAvailable,
 } from '@internal/plugin-mlops-common';
 import { mlopsApiRef } from './api';
+import { GoldenPathsIcon } from './components/GoldenPathsPage/GoldenPathsIcon';
+import { goldenPathsRouteRef } from './routes';
 
 /** @alpha */
 export const mlopsApi = ApiBlueprint.make({
@@ -37,11 +41,34 @@ export const entityImageCard = EntityCardBlueprint.make({
 });
 
 /**
+ * The platform owners' "Golden paths" page: templates, adoption, drift and
+ * per-entity checks. In the nav through its title and icon.
+ *
+ * @alpha
+ */
+export const goldenPathsPage = PageBlueprint.make({
+  name: 'golden-paths',
+  params: {
+    path: '/golden-paths',
+    title: 'Golden paths',
+    icon: <GoldenPathsIcon />,
+    routeRef: goldenPathsRouteRef,
+    loader: () =>
+      import('./components/GoldenPathsPage').then(m => (
+        <Content>
+          <m.GoldenPathsContent />
+        </Content>
+      )),
+  },
+});
+
+/**
  * The mlops plugin for apps on the new frontend system.
  *
  * @alpha
  */
 export default createFrontendPlugin({
   pluginId: 'mlops',
-  extensions: [mlopsApi, entityImageCard],
+  routes: { goldenPaths: goldenPathsRouteRef },
+  extensions: [mlopsApi, entityImageCard, goldenPathsPage],
 });

@@ -6,6 +6,8 @@
  * @packageDocumentation
  */
 export { mlopsPlugin, EntityImageCard } from './plugin';
+export { MlopsGoldenPathsPage } from './plugin';
+export { goldenPathsRouteRef } from './routes';
 export { mlopsApiRef } from './api';
 export type { ImageCardProps } from './components/ImageCard';
 export {

@@ -2,11 +2,13 @@ import {
   createApiFactory,
   createComponentExtension,
   createPlugin,
+  createRoutableExtension,
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { MlopsClient } from '@internal/plugin-mlops-common';
 import { mlopsApiRef } from './api';
+import { goldenPathsRouteRef } from './routes';
 
 /**
  * The mlops plugin for apps on the legacy frontend system.
@@ -15,6 +17,7 @@ import { mlopsApiRef } from './api';
  */
 export const mlopsPlugin = createPlugin({
   id: 'mlops',
+  routes: { goldenPaths: goldenPathsRouteRef },
   apis: [
     createApiFactory({
       api: mlopsApiRef,
@@ -36,5 +39,20 @@ export const EntityImageCard = mlopsPlugin.provide(
     component: {
       lazy: () => import('./components/ImageCard').then(m => m.ImageCard),
     },
+  }),
+);
+
+/**
+ * The platform owners' "Golden paths" page: software templates with version
+ * and owner, the entities created from each, their drift and checks.
+ *
+ * @public
+ */
+export const MlopsGoldenPathsPage = mlopsPlugin.provide(
+  createRoutableExtension({
+    name: 'MlopsGoldenPathsPage',
+    component: () =>
+      import('./components/GoldenPathsPage').then(m => m.GoldenPathsPage),
+    mountPoint: goldenPathsRouteRef,
   }),
 );

@@ -97,5 +97,6 @@ export function fakeMlopsApi(
       getImageReport.mockResolvedValueOnce(answer);
     }
   }
-  return { getImageReport };
+  // the image card never asks for golden paths
+  return { getImageReport, getGoldenPaths: jest.fn() };
 }

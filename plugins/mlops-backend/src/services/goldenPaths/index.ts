@@ -1,0 +1,1 @@
+export { GoldenPathsService } from './GoldenPathsService';

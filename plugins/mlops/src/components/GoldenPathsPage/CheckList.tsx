@@ -1,0 +1,25 @@
+import { GoldenPathCheck } from '@internal/plugin-mlops-common';
+import { makeStyles } from '@material-ui/core/styles';
+import { StatusText } from './StatusText';
+
+const useStyles = makeStyles({
+  list: { listStyle: 'none', margin: 0, padding: 0 },
+  label: { fontWeight: 500 },
+});
+
+/** The golden-path checks of one entity: status, what was checked, and why. */
+export function CheckList(props: { checks: GoldenPathCheck[] }) {
+  const classes = useStyles();
+  return (
+    <ul className={classes.list}>
+      {props.checks.map(check => (
+        <li key={check.id}>
+          <StatusText status={check.status}>
+            <span className={classes.label}>{check.label}:</span>{' '}
+            <span>{check.reason}</span>
+          </StatusText>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,3 @@
+export { GoldenPathsPage } from './GoldenPathsPage';
+export { GoldenPathsContent } from './GoldenPathsContent';
+export { GoldenPathsIcon } from './GoldenPathsIcon';
