@@ -12,6 +12,8 @@ backend.add(import('@backstage/plugin-proxy-backend'));
 // Software templates (golden paths) and our actions.
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-gitlab'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-gitea'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-notifications'));
 backend.add(import('@internal/plugin-scaffolder-backend-module-mlops'));
 

@@ -1,0 +1,1 @@
+"""Batch scoring job of ${{ values.name }} (run with: python -m job.score)."""

@@ -1,0 +1,1 @@
+"""FastAPI chat service of ${{ values.name }} (app.main:app)."""
