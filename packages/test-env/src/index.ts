@@ -6,3 +6,4 @@
 export * from './ports';
 export * from './registry';
 export * from './kube';
+export * from './prometheus';

@@ -1,10 +1,22 @@
 import { SignalHealth, UpstreamLink, UpstreamProblem } from './health';
 
 /** Jenkins `Result` of a finished build. @public */
-export type JenkinsResult = 'SUCCESS' | 'UNSTABLE' | 'FAILURE' | 'NOT_BUILT' | 'ABORTED';
+export type JenkinsResult =
+  | 'SUCCESS'
+  | 'UNSTABLE'
+  | 'FAILURE'
+  | 'NOT_BUILT'
+  | 'ABORTED';
 
 /** A build as a card shows it: `running` wins over any `result`. @public */
-export type BuildStatus = 'running' | 'success' | 'unstable' | 'failure' | 'not-built' | 'aborted' | 'unknown';
+export type BuildStatus =
+  | 'running'
+  | 'success'
+  | 'unstable'
+  | 'failure'
+  | 'not-built'
+  | 'aborted'
+  | 'unknown';
 
 /** Stage status of the Pipeline Stage View REST API (`StatusExt`). @public */
 export type StageStatus =
@@ -72,7 +84,12 @@ export interface BuildRun {
 }
 
 /** What kind of item the job is. @public */
-export type BuildJobKind = 'pipeline' | 'multibranch' | 'freestyle' | 'folder' | 'other';
+export type BuildJobKind =
+  | 'pipeline'
+  | 'multibranch'
+  | 'freestyle'
+  | 'folder'
+  | 'other';
 
 /** One branch of a multibranch project. @public */
 export interface BuildBranch {

@@ -9,10 +9,21 @@ import { SignalHealth } from './health';
  * - `http`: `GET` the endpoint URL itself (its path is the service's readiness check); 2xx = ready
  * @public
  */
-export type InferenceProtocol = 'torchserve' | 'kserve-v2' | 'triton' | 'openai' | 'http';
+export type InferenceProtocol =
+  | 'torchserve'
+  | 'kserve-v2'
+  | 'triton'
+  | 'openai'
+  | 'http';
 
 /** @public */
-export const INFERENCE_PROTOCOLS: readonly InferenceProtocol[] = ['torchserve', 'kserve-v2', 'triton', 'openai', 'http'];
+export const INFERENCE_PROTOCOLS: readonly InferenceProtocol[] = [
+  'torchserve',
+  'kserve-v2',
+  'triton',
+  'openai',
+  'http',
+];
 
 /**
  * Base URL of TorchServe's management API (port 8081 by default), when it is
@@ -20,7 +31,8 @@ export const INFERENCE_PROTOCOLS: readonly InferenceProtocol[] = ['torchserve', 
  * `/ping` alone does not prove.
  * @public
  */
-export const ANNOTATION_INFERENCE_MANAGEMENT_ENDPOINT = 'mlops.io/inference-management-endpoint';
+export const ANNOTATION_INFERENCE_MANAGEMENT_ENDPOINT =
+  'mlops.io/inference-management-endpoint';
 
 /** One HTTP call of a probe, as the card can list it. @public */
 export interface InferenceCheck {

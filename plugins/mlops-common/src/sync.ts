@@ -4,10 +4,21 @@ import { SignalHealth, UpstreamLink, UpstreamProblem } from './health';
 export type ArgoSyncStatus = 'Synced' | 'OutOfSync' | 'Unknown';
 
 /** Argo CD health status (gitops-engine). @public */
-export type ArgoHealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
+export type ArgoHealthStatus =
+  | 'Healthy'
+  | 'Progressing'
+  | 'Degraded'
+  | 'Suspended'
+  | 'Missing'
+  | 'Unknown';
 
 /** Phase of an Argo CD operation. @public */
-export type ArgoOperationPhase = 'Running' | 'Terminating' | 'Failed' | 'Error' | 'Succeeded';
+export type ArgoOperationPhase =
+  | 'Running'
+  | 'Terminating'
+  | 'Failed'
+  | 'Error'
+  | 'Succeeded';
 
 /** The last (or running) operation of an application. @public */
 export interface SyncOperation {

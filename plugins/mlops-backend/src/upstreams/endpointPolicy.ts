@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import dns from 'node:dns';
+import type { LookupFunction } from 'node:net';
 import { Agent, Dispatcher } from 'undici';
 
 /**
@@ -184,26 +185,25 @@ export class EndpointPolicy {
    * so a name cannot be swapped for another address between check and use.
    */
   dispatcher(options: { timeoutMs: number }): Dispatcher {
-    const policy = this;
-    return new Agent({
-      connect: {
-        timeout: options.timeoutMs,
-        lookup(hostname: string, opts: dns.LookupOptions, callback: (...args: unknown[]) => void) {
-          policy.checkAddresses(hostname).then(result => {
-            if (!result.ok) {
-              const error = Object.assign(new Error(result.reason), { code: 'EMLOPSDENIED' });
-              callback(error);
-              return;
-            }
-            const family = (a: string) => (a.includes(':') ? 6 : 4);
-            if (opts && (opts as { all?: boolean }).all) {
-              callback(null, result.addresses.map(address => ({ address, family: family(address) })));
-            } else {
-              callback(null, result.addresses[0], family(result.addresses[0]));
-            }
-          }, callback);
+    const lookup: LookupFunction = (hostname, opts, callback) => {
+      this.checkAddresses(hostname).then(
+        result => {
+          if (!result.ok) {
+            callback(Object.assign(new Error(result.reason), { code: 'EMLOPSDENIED' }), '', 0);
+            return;
+          }
+          const family = (a: string) => (a.includes(':') ? 6 : 4);
+          if (opts.all) {
+            callback(null, result.addresses.map(address => ({ address, family: family(address) })));
+          } else {
+            callback(null, result.addresses[0], family(result.addresses[0]));
+          }
         },
-      },
+        (e: Error) => callback(e, '', 0),
+      );
+    };
+    return new Agent({
+      connect: { timeout: options.timeoutMs, lookup },
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
     });

@@ -67,7 +67,7 @@ describe('mlops:model-service:validate', () => {
   });
 
   it('behaves the same in dry-run (it has no side effects)', async () => {
-    const ctx = createMockActionContext({ input: { ...valid, name: 'BAD' }, isDryRun: true });
+    const ctx = { ...createMockActionContext({ input: { ...valid, name: 'BAD' } }), isDryRun: true };
     await expect(action.handler(ctx)).rejects.toThrow(/name "BAD"/);
   });
 
