@@ -1,10 +1,31 @@
-import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
 import { mlopsPermissions } from '@internal/plugin-mlops-common';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { readMlopsConfig } from './config';
 import { createRouter } from './router';
 import { ImageService } from './services/ImageService';
 import { GoldenPathsService } from './services/goldenPaths';
+import { HealthService, SignalProvider } from './services/health/HealthService';
+import { imageSignalProvider } from './services/health/imageProvider';
+import { inferenceSignalProvider } from './services/health/inferenceProvider';
+import {
+  gpuSignalProvider,
+  workloadSignalProvider,
+} from './services/health/kubernetesProviders';
+import { readInferenceConfig } from './upstreams/inference/config';
+import { InferenceProber } from './upstreams/inference/InferenceProber';
+import { ResourceCache, readKubernetesConfig } from './upstreams/kubernetes';
+import {
+  buildSignalProvider,
+  syncSignalProvider,
+} from './services/health/cicdProviders';
+import { readJenkinsConfig } from './upstreams/jenkins/config';
+import { JenkinsClient } from './upstreams/jenkins/JenkinsClient';
+import { readArgoCdConfig } from './upstreams/argocd/config';
+import { ArgoCdClient } from './upstreams/argocd/ArgoCdClient';
 
 /**
  * The mlops backend plugin (id `mlops`, distinct from `argocd` and
@@ -18,23 +39,107 @@ export const mlopsPlugin = createBackendPlugin({
     env.registerInit({
       deps: {
         logger: coreServices.logger,
+        lifecycle: coreServices.lifecycle,
         rootConfig: coreServices.rootConfig,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         permissionsRegistry: coreServices.permissionsRegistry,
         catalog: catalogServiceRef,
       },
-      async init({ logger, rootConfig, httpRouter, httpAuth, permissionsRegistry, catalog }) {
+      async init({
+        logger,
+        lifecycle,
+        rootConfig,
+        httpRouter,
+        httpAuth,
+        permissionsRegistry,
+        catalog,
+      }) {
         const config = readMlopsConfig(rootConfig);
         logger.info(
-          `mlops: ${config.registries.length} registr${config.registries.length === 1 ? 'y' : 'ies'} configured${
-            config.registries.length ? ` (${config.registries.map(r => `${r.name}=${r.referenceHost}`).join(', ')})` : ''
+          `mlops: ${config.registries.length} registr${
+            config.registries.length === 1 ? 'y' : 'ies'
+          } configured${
+            config.registries.length
+              ? ` (${config.registries
+                  .map(r => `${r.name}=${r.referenceHost}`)
+                  .join(', ')})`
+              : ''
           }`,
         );
         permissionsRegistry.addPermissions(mlopsPermissions);
         const images = ImageService.create({ config, logger });
         const goldenPaths = GoldenPathsService.create({ catalog });
-        httpRouter.use(await createRouter({ logger, httpAuth, catalog, config, images, goldenPaths }));
+
+        // Every upstream is read from config at startup; a bad entry stops the
+        // backend with a message naming the key. Unconfigured ones say so on cards.
+        const kubernetes = readKubernetesConfig(rootConfig);
+        const inference = readInferenceConfig(rootConfig);
+        const jenkins = readJenkinsConfig(rootConfig);
+        const argocd = readArgoCdConfig(rootConfig);
+        const providers: SignalProvider[] = [imageSignalProvider(images)];
+        if (jenkins.instances.length > 0) {
+          providers.push(buildSignalProvider(JenkinsClient.create(jenkins)));
+        }
+        if (argocd.instances.length > 0) {
+          providers.push(
+            syncSignalProvider(
+              argocd.instances.map(i => new ArgoCdClient(i, argocd)),
+            ),
+          );
+        }
+        let cache: ResourceCache | undefined;
+        if (kubernetes.clusters.length > 0) {
+          cache = ResourceCache.create({
+            clusters: kubernetes.clusters,
+            resyncSeconds: kubernetes.resyncSeconds,
+            logger: { info: m => logger.info(m), warn: m => logger.warn(m) },
+          });
+          cache.start();
+          lifecycle.addShutdownHook(() => cache!.stop());
+          providers.push(
+            workloadSignalProvider(cache),
+            gpuSignalProvider(cache),
+          );
+        }
+        if (kubernetes.ignoredLocatorTypes.length) {
+          logger.warn(
+            `mlops: ignoring kubernetes cluster locators of type ${kubernetes.ignoredLocatorTypes.join(
+              ', ',
+            )} (only "config" is read)`,
+          );
+        }
+        if (inference.allowedEndpoints.length > 0) {
+          providers.push(
+            inferenceSignalProvider(
+              InferenceProber.create({ config: inference }),
+            ),
+          );
+        }
+        logger.info(
+          `mlops: kubernetes clusters: ${
+            kubernetes.clusters.map(c => c.name).join(', ') || 'none'
+          }; jenkins: ${
+            jenkins.instances.map(i => i.name).join(', ') || 'none'
+          }; argocd: ${
+            argocd.instances.map(i => i.name).join(', ') || 'none'
+          }; inference endpoint rules: ${inference.allowedEndpoints.length}`,
+        );
+        const health = new HealthService(providers, logger, {
+          providerTimeoutMs: 10_000,
+        });
+        httpRouter.use(
+          await createRouter({
+            logger,
+            httpAuth,
+            catalog,
+            config,
+            images,
+            goldenPaths,
+            health,
+            cache,
+          }),
+        );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

@@ -8,6 +8,10 @@ import { z } from 'zod';
 import { MlopsConfig } from './config';
 import { ImageService } from './services/ImageService';
 import { GoldenPathsService } from './services/goldenPaths';
+import { HealthService } from './services/health/HealthService';
+import { ResourceCache, nodeGpuInventory } from './upstreams/kubernetes';
+import { MODEL_SERVICE_COMPONENT_TYPES } from '@internal/plugin-mlops-common';
+import pLimit from 'p-limit';
 
 const entityParams = z.object({
   kind: z.string().min(1).max(63),
@@ -22,11 +26,16 @@ export interface RouterOptions {
   config: MlopsConfig;
   images: ImageService;
   goldenPaths: GoldenPathsService;
+  health: HealthService;
+  /** The Kubernetes watch cache, when clusters are configured. */
+  cache?: ResourceCache;
 }
 
 /** REST routes of the mlops backend (documented in ../openapi.yaml). */
-export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { httpAuth, catalog, config, images } = options;
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { httpAuth, catalog, config, images, health, cache } = options;
   const router = Router();
   router.use(express.json());
 
@@ -49,19 +58,90 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.get('/entities/:kind/:namespace/:name/image', async (req, res) => {
     const parsed = entityParams.safeParse(req.params);
-    if (!parsed.success) throw new InputError(`Invalid entity reference: ${parsed.error.message}`);
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    if (!parsed.success)
+      throw new InputError(`Invalid entity reference: ${parsed.error.message}`);
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     const ref: CompoundEntityRef = parsed.data;
     const entity = await catalog.getEntityByRef(ref, { credentials });
     if (!entity) {
-      throw new NotFoundError(`No entity ${ref.kind}:${ref.namespace}/${ref.name} in the catalog`);
+      throw new NotFoundError(
+        `No entity ${ref.kind}:${ref.namespace}/${ref.name} in the catalog`,
+      );
     }
     res.json(await images.getReport(entity));
   });
 
   /** Templates with adoption, drift and per-entity checks, as the caller may see them. */
+  /** Every signal of one entity plus its delivery chain. */
+  router.get('/entities/:kind/:namespace/:name/health', async (req, res) => {
+    const parsed = entityParams.safeParse(req.params);
+    if (!parsed.success)
+      throw new InputError(`Invalid entity reference: ${parsed.error.message}`);
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const entity = await catalog.getEntityByRef(parsed.data, { credentials });
+    if (!entity) {
+      throw new NotFoundError(
+        `No entity ${parsed.data.kind}:${parsed.data.namespace}/${parsed.data.name} in the catalog`,
+      );
+    }
+    res.json(await health.getEntityHealth(entity));
+  });
+
+  /** Fleet view for platform owners: every model service with its signals. */
+  router.get('/fleet/health', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const { items } = await catalog.getEntities(
+      {
+        filter: {
+          kind: 'Component',
+          'spec.type': [...MODEL_SERVICE_COMPONENT_TYPES],
+        },
+      },
+      { credentials },
+    );
+    const limit = pLimit(16);
+    const results = await Promise.all(
+      items.map(e => limit(() => health.getEntityHealth(e))),
+    );
+    res.json({ items: results });
+  });
+
+  /** GPU nodes across clusters, with what holds them. */
+  router.get('/fleet/gpu-nodes', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    if (!cache) {
+      res.json({
+        clusters: [],
+        reason:
+          'no Kubernetes cluster is configured (kubernetes.clusterLocatorMethods with type: config)',
+      });
+      return;
+    }
+    res.json({
+      clusters: cache.clusterNames().map(cluster => {
+        const state = cache.state(cluster, 'nodes');
+        return {
+          cluster,
+          ...(state?.lastError ? { problem: state.lastError } : {}),
+          nodes: nodeGpuInventory(
+            cache.list(cluster, 'nodes'),
+            cache.list(cluster, 'pods'),
+          ),
+        };
+      }),
+    });
+  });
+
   router.get('/golden-paths', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     res.json(await options.goldenPaths.getReport({ credentials }));
   });
 

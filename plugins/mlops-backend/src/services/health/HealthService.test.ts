@@ -12,31 +12,73 @@ const entity: Entity = {
 const ok = (signal: SignalProvider['signal']): SignalProvider => ({
   signal,
   notApplicableReason: () => 'n/a',
-  read: async () => ({ health: { signal, status: 'ok', reason: `${signal} fine`, checkedAt: 'x' } }),
+  read: async () => ({
+    health: { signal, status: 'ok', reason: `${signal} fine`, checkedAt: 'x' },
+  }),
 });
 
 describe('HealthService', () => {
   const logger = mockServices.logger.mock();
 
   it('reports every signal, unknown (never ok) for what is not configured or not annotated', async () => {
-    const notAnnotated: SignalProvider = { signal: 'build', notApplicableReason: () => 'add jenkins.io/job-full-name', read: async () => undefined };
-    const health = await new HealthService([ok('image'), notAnnotated], logger, { providerTimeoutMs: 1000 }).getEntityHealth(entity);
-    expect(Object.keys(health.signals).sort()).toEqual(['build', 'gpu', 'image', 'inference', 'sync', 'workload']);
+    const notAnnotated: SignalProvider = {
+      signal: 'build',
+      notApplicableReason: () => 'add jenkins.io/job-full-name',
+      read: async () => undefined,
+    };
+    const health = await new HealthService(
+      [ok('image'), notAnnotated],
+      logger,
+      { providerTimeoutMs: 1000 },
+    ).getEntityHealth(entity);
+    expect(Object.keys(health.signals).sort()).toEqual([
+      'build',
+      'gpu',
+      'image',
+      'inference',
+      'sync',
+      'workload',
+    ]);
     expect(health.signals.image.status).toBe('ok');
-    expect(health.signals.build).toMatchObject({ status: 'unknown', reason: 'add jenkins.io/job-full-name' });
-    expect(health.signals.sync).toMatchObject({ status: 'unknown', reason: 'no sync upstream is configured' });
+    expect(health.signals.build).toMatchObject({
+      status: 'unknown',
+      reason: 'add jenkins.io/job-full-name',
+    });
+    expect(health.signals.sync).toMatchObject({
+      status: 'unknown',
+      reason: 'no sync upstream is configured',
+    });
     expect(health.delivery.status).toBe('unknown');
     expect(health.entityRef).toBe('component:default/fraud-detector');
   });
 
-  it('turns a failing or hanging provider into that signal\'s error, leaving the others intact', async () => {
-    const throwing: SignalProvider = { signal: 'sync', notApplicableReason: () => '', read: async () => Promise.reject(new Error('boom')) };
-    const hanging: SignalProvider = { signal: 'inference', notApplicableReason: () => '', read: () => new Promise(() => undefined) };
+  it("turns a failing or hanging provider into that signal's error, leaving the others intact", async () => {
+    const throwing: SignalProvider = {
+      signal: 'sync',
+      notApplicableReason: () => '',
+      read: async () => Promise.reject(new Error('boom')),
+    };
+    const hanging: SignalProvider = {
+      signal: 'inference',
+      notApplicableReason: () => '',
+      read: () => new Promise(() => undefined),
+    };
     const started = Date.now();
-    const health = await new HealthService([ok('image'), throwing, hanging], logger, { providerTimeoutMs: 200 }).getEntityHealth(entity);
+    const health = await new HealthService(
+      [ok('image'), throwing, hanging],
+      logger,
+      { providerTimeoutMs: 200 },
+    ).getEntityHealth(entity);
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(health.signals.sync).toMatchObject({ status: 'error', reason: 'the sync signal could not be computed: boom' });
-    expect(health.signals.inference).toMatchObject({ status: 'error', reason: 'the inference signal could not be computed: did not answer within 200 ms' });
+    expect(health.signals.sync).toMatchObject({
+      status: 'error',
+      reason: 'the sync signal could not be computed: boom',
+    });
+    expect(health.signals.inference).toMatchObject({
+      status: 'error',
+      reason:
+        'the inference signal could not be computed: did not answer within 200 ms',
+    });
     expect(health.signals.image.status).toBe('ok');
   });
 
@@ -45,11 +87,29 @@ describe('HealthService', () => {
       signal: 'image',
       notApplicableReason: () => '',
       read: async () => ({
-        health: { signal: 'image', status: 'error', reason: 'r', checkedAt: 'x' },
-        facts: { image: { problem: { upstream: 'registry demo (r.local)', fault: 'unreachable', message: 'refused the connection' } } },
+        health: {
+          signal: 'image',
+          status: 'error',
+          reason: 'r',
+          checkedAt: 'x',
+        },
+        facts: {
+          image: {
+            problem: {
+              upstream: 'registry demo (r.local)',
+              fault: 'unreachable',
+              message: 'refused the connection',
+            },
+          },
+        },
       }),
     };
-    const health = await new HealthService([image], logger, { providerTimeoutMs: 1000 }).getEntityHealth(entity);
-    expect(health.delivery).toMatchObject({ firstBroken: 'image', verdict: 'Image: registry demo (r.local): refused the connection' });
+    const health = await new HealthService([image], logger, {
+      providerTimeoutMs: 1000,
+    }).getEntityHealth(entity);
+    expect(health.delivery).toMatchObject({
+      firstBroken: 'image',
+      verdict: 'Image: registry demo (r.local): refused the connection',
+    });
   });
 });

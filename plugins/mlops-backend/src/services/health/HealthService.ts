@@ -1,6 +1,10 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { EntityHealth, SignalHealth, SignalKind } from '@internal/plugin-mlops-common';
+import {
+  EntityHealth,
+  SignalHealth,
+  SignalKind,
+} from '@internal/plugin-mlops-common';
 import { DeliveryFacts, judgeDelivery } from '../delivery/deliveryChain';
 
 /** What one signal provider knows about an entity. */
@@ -22,7 +26,14 @@ export interface SignalProvider {
   read(entity: Entity): Promise<SignalReading | undefined>;
 }
 
-export const SIGNALS: SignalKind[] = ['build', 'image', 'sync', 'workload', 'inference', 'gpu'];
+export const SIGNALS: SignalKind[] = [
+  'build',
+  'image',
+  'sync',
+  'workload',
+  'inference',
+  'gpu',
+];
 
 /**
  * Joins every signal of an entity and judges its delivery chain. A provider
@@ -33,47 +44,86 @@ export class HealthService {
   constructor(
     private readonly providers: SignalProvider[],
     private readonly logger: LoggerService,
-    private readonly options: { providerTimeoutMs: number; now?: () => number } = { providerTimeoutMs: 10_000 },
+    private readonly options: {
+      providerTimeoutMs: number;
+      now?: () => number;
+    } = { providerTimeoutMs: 10_000 },
   ) {}
 
   async getEntityHealth(entity: Entity): Promise<EntityHealth> {
     const now = this.options.now ?? Date.now;
     const checkedAt = new Date(now()).toISOString();
     const readings = await Promise.all(
-      SIGNALS.map(async (signal): Promise<[SignalKind, SignalReading | undefined, string | undefined]> => {
-        const provider = this.providers.find(p => p.signal === signal);
-        if (!provider) return [signal, undefined, `no ${signal} upstream is configured`];
-        try {
-          const reading = await withTimeout(provider.read(entity), this.options.providerTimeoutMs);
-          return [signal, reading, reading ? undefined : provider.notApplicableReason(entity)];
-        } catch (e) {
-          const message = e instanceof TimeoutError ? `did not answer within ${this.options.providerTimeoutMs} ms` : String((e as Error)?.message ?? e);
-          if (!(e instanceof TimeoutError)) {
-            this.logger.error(`mlops: ${signal} signal failed for ${stringifyEntityRef(entity)}`, e as Error);
-          }
-          return [
-            signal,
-            {
-              health: {
-                signal,
-                status: 'error',
-                reason: `the ${signal} signal could not be computed: ${message}`,
-                checkedAt,
-                problem: { upstream: `${signal} signal`, fault: 'server-error', message },
+      SIGNALS.map(
+        async (
+          signal,
+        ): Promise<
+          [SignalKind, SignalReading | undefined, string | undefined]
+        > => {
+          const provider = this.providers.find(p => p.signal === signal);
+          if (!provider)
+            return [signal, undefined, `no ${signal} upstream is configured`];
+          try {
+            const reading = await withTimeout(
+              provider.read(entity),
+              this.options.providerTimeoutMs,
+            );
+            return [
+              signal,
+              reading,
+              reading ? undefined : provider.notApplicableReason(entity),
+            ];
+          } catch (e) {
+            const message =
+              e instanceof TimeoutError
+                ? `did not answer within ${this.options.providerTimeoutMs} ms`
+                : String((e as Error)?.message ?? e);
+            if (!(e instanceof TimeoutError)) {
+              this.logger.error(
+                `mlops: ${signal} signal failed for ${stringifyEntityRef(
+                  entity,
+                )}`,
+                e as Error,
+              );
+            }
+            return [
+              signal,
+              {
+                health: {
+                  signal,
+                  status: 'error',
+                  reason: `the ${signal} signal could not be computed: ${message}`,
+                  checkedAt,
+                  problem: {
+                    upstream: `${signal} signal`,
+                    fault: 'server-error',
+                    message,
+                  },
+                },
               },
-            },
-            undefined,
-          ];
-        }
-      }),
+              undefined,
+            ];
+          }
+        },
+      ),
     );
     const signals = {} as EntityHealth['signals'];
     const facts: DeliveryFacts = {};
     for (const [signal, reading, why] of readings) {
-      signals[signal] = reading?.health ?? { signal, status: 'unknown', reason: why ?? 'not configured', checkedAt };
+      signals[signal] = reading?.health ?? {
+        signal,
+        status: 'unknown',
+        reason: why ?? 'not configured',
+        checkedAt,
+      };
       Object.assign(facts, reading?.facts ?? {});
     }
-    return { entityRef: stringifyEntityRef(entity), signals, delivery: judgeDelivery(facts), checkedAt };
+    return {
+      entityRef: stringifyEntityRef(entity),
+      signals,
+      delivery: judgeDelivery(facts),
+      checkedAt,
+    };
   }
 }
 

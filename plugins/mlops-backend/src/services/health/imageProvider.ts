@@ -16,7 +16,12 @@ export function imageSignalProvider(images: ImageService): SignalProvider {
     async read(entity: Entity): Promise<SignalReading | undefined> {
       if (!isImageRepositoryAvailable(entity)) return undefined;
       const report = await images.getReport(entity);
-      const link = report.registry?.uiUrl ? { title: `registry ${report.registry.name}`, url: report.registry.uiUrl } : undefined;
+      const link = report.registry?.uiUrl
+        ? {
+            title: `registry ${report.registry.name}`,
+            url: report.registry.uiUrl,
+          }
+        : undefined;
       return {
         health: { ...report.health, ...(link ? { links: [link] } : {}) },
         facts: {
@@ -25,7 +30,12 @@ export function imageSignalProvider(images: ImageService): SignalProvider {
             : {
                 tags: report.tags
                   .filter(t => !t.error)
-                  .map(t => ({ tag: t.tag, digest: t.digest, revision: t.revision, created: t.created })),
+                  .map(t => ({
+                    tag: t.tag,
+                    digest: t.digest,
+                    revision: t.revision,
+                    created: t.created,
+                  })),
                 ...(link ? { link } : {}),
               },
         },

@@ -1,0 +1,415 @@
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { EntityHealth } from '@internal/plugin-mlops-common';
+import {
+  exampleApplication,
+  startArgoCdSimulator,
+  startJenkinsSimulator,
+  startVllmSimulator,
+} from '@internal/simulators';
+import {
+  RunningKubeApiserver,
+  RunningRegistry,
+  pushImage,
+  startKubeApiserver,
+  startRegistry,
+  waitFor,
+} from '@internal/test-env';
+import request from 'supertest';
+import { mlopsPlugin } from './plugin';
+import {
+  createNamespace,
+  createPod,
+  jsonPatch,
+  kubeClients,
+  patchPodStatus,
+} from './upstreams/kubernetes/__testUtils__/kubeAdmin';
+
+jest.setTimeout(120_000);
+
+const REV = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
+
+/**
+ * The health route end to end inside one backend: the image signal from the
+ * real registry, workload and GPU signals from the real kube-apiserver through
+ * the watch cache, the inference signal from a vLLM simulator behind the SSRF
+ * policy, and the delivery chain that joins them.
+ */
+describe('GET /entities/:kind/:namespace/:name/health', () => {
+  let kube: RunningKubeApiserver;
+  let reg: RunningRegistry;
+  let vllm: Awaited<ReturnType<typeof startVllmSimulator>>;
+  let jenkins: Awaited<ReturnType<typeof startJenkinsSimulator>>;
+  let argo: Awaited<ReturnType<typeof startArgoCdSimulator>>;
+  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let k: ReturnType<typeof kubeClients>;
+
+  beforeAll(async () => {
+    [kube, reg, vllm, jenkins, argo] = await Promise.all([
+      startKubeApiserver(),
+      startRegistry(),
+      startVllmSimulator({ servedModelName: 'chat' }),
+      startJenkinsSimulator(),
+      startArgoCdSimulator(),
+    ]);
+    jenkins.addJob('genai/llm-chat', {
+      type: 'pipeline',
+      scmRemote: 'https://git.example.test/genai/llm-chat.git',
+      builds: [
+        {
+          number: 41,
+          result: 'SUCCESS',
+          duration: 120_000,
+          scm: [
+            {
+              remoteUrl: 'https://git.example.test/genai/llm-chat.git',
+              sha: REV,
+              branch: 'refs/remotes/origin/main',
+            },
+          ],
+        },
+      ],
+    });
+    const app = exampleApplication('llm-chat');
+    app.spec.source = {
+      ...app.spec.source,
+      kustomize: { images: [`${reg.host}/genai/llm-chat:${REV.slice(0, 7)}`] },
+    } as typeof app.spec.source;
+    argo.putApplication(app);
+    argo.setStatus('llm-chat', {
+      sync: {
+        status: 'Synced',
+        revision: 'f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed',
+      },
+      health: { status: 'Healthy' },
+      summary: { images: [`${reg.host}/genai/llm-chat:${REV.slice(0, 7)}`] },
+    });
+    await pushImage(
+      { url: reg.url },
+      {
+        repository: 'genai/llm-chat',
+        tag: REV.slice(0, 7),
+        revision: REV,
+        created: '2026-05-01T00:00:00Z',
+      },
+    );
+    k = kubeClients(kube);
+    await createNamespace(k, 'ml');
+    await k.core.createNode({
+      body: {
+        metadata: {
+          name: 'gpu-1',
+          labels: { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-40GB' },
+        },
+      },
+    });
+    await k.core.patchNodeStatus(
+      {
+        name: 'gpu-1',
+        body: [
+          {
+            op: 'add',
+            path: '/status/capacity',
+            value: {
+              'nvidia.com/gpu': '4',
+              cpu: '32',
+              memory: '256Gi',
+              pods: '110',
+            },
+          },
+          {
+            op: 'add',
+            path: '/status/allocatable',
+            value: {
+              'nvidia.com/gpu': '4',
+              cpu: '32',
+              memory: '256Gi',
+              pods: '110',
+            },
+          },
+        ],
+      },
+      jsonPatch,
+    );
+    await createPod(k, {
+      namespace: 'ml',
+      name: 'llm-chat-0',
+      labels: { 'backstage.io/kubernetes-id': 'llm-chat' },
+      image: `${reg.host}/genai/llm-chat:${REV.slice(0, 7)}`,
+      nodeName: 'gpu-1',
+      gpus: 1,
+    });
+    await patchPodStatus(k, 'ml', 'llm-chat-0', {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'True' }],
+      containerStatuses: [
+        {
+          name: 'model',
+          ready: true,
+          restartCount: 0,
+          image: `${reg.host}/genai/llm-chat:${REV.slice(0, 7)}`,
+          imageID: '',
+          state: { running: { startedAt: '2026-05-01T00:00:00Z' } },
+        },
+      ],
+    });
+
+    const entity: Entity = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: 'llm-chat',
+        namespace: 'default',
+        annotations: {
+          'mlops.io/image-repository': `${reg.host}/genai/llm-chat`,
+          'backstage.io/kubernetes-id': 'llm-chat',
+          'mlops.io/inference-endpoint': vllm.url,
+          'mlops.io/inference-protocol': 'openai',
+          'mlops.io/model-name': 'chat',
+          'jenkins.io/job-full-name': 'genai/llm-chat',
+          'argocd/app-name': 'llm-chat',
+        },
+      },
+      spec: { type: 'model-service', owner: 'genai', lifecycle: 'production' },
+    };
+    backend = await startTestBackend({
+      features: [
+        mlopsPlugin,
+        catalogServiceMock.factory({ entities: [entity] }),
+        mockServices.rootConfig.factory({
+          data: {
+            kubernetes: {
+              clusterLocatorMethods: [
+                {
+                  type: 'config',
+                  clusters: [
+                    {
+                      name: 'test',
+                      url: kube.url,
+                      authProvider: 'serviceAccount',
+                      serviceAccountToken: kube.readOnlyToken,
+                      caData: kube.caData,
+                    },
+                  ],
+                },
+              ],
+            },
+            jenkins: {
+              instances: [
+                {
+                  name: 'ci',
+                  baseUrl: jenkins.url,
+                  username: 'admin',
+                  apiKey: '11simulatortoken',
+                },
+              ],
+            },
+            argocd: {
+              appLocatorMethods: [
+                {
+                  type: 'config',
+                  instances: [
+                    {
+                      name: 'prod',
+                      url: argo.url,
+                      username: 'admin',
+                      password: 'password',
+                    },
+                  ],
+                },
+              ],
+            },
+            mlops: {
+              jenkins: { refreshSeconds: 1 },
+              argocd: { refreshSeconds: 1 },
+              registries: [{ name: 'local', url: reg.url, refreshSeconds: 1 }],
+              inference: {
+                allowedEndpoints: [`${new URL(vllm.url).host}`],
+                refreshSeconds: 1,
+              },
+            },
+          },
+        }),
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+    await Promise.all([
+      kube?.stop(),
+      reg?.stop(),
+      vllm?.stop(),
+      jenkins?.stop(),
+      argo?.stop(),
+    ]);
+  });
+
+  const get = async () =>
+    (
+      await request(backend.server).get(
+        '/api/mlops/entities/component/default/llm-chat/health',
+      )
+    ).body as EntityHealth;
+
+  it('joins image, workload, GPU and inference signals into a delivery chain', async () => {
+    let health: EntityHealth | undefined;
+    await waitFor(
+      'the watch cache to see the pod',
+      async () => {
+        health = await get();
+        return (
+          health.signals.workload.status !== 'unknown' ||
+          !health.signals.workload.reason.includes('loading')
+        );
+      },
+      30_000,
+      500,
+    );
+    expect(health!.signals.image.status).toBe('ok');
+    expect(health!.signals.workload.status).toBe('ok');
+    expect(health!.signals.gpu).toMatchObject({ status: 'ok' });
+    expect(health!.signals.gpu.reason).toContain(
+      'holds 1 nvidia.com/gpu (NVIDIA-A100-SXM4-40GB) on gpu-1',
+    );
+    expect(health!.signals.inference.status).toBe('ok');
+    expect(health!.signals.build).toMatchObject({
+      status: 'ok',
+      reason: 'genai/llm-chat #41 succeeded (a1b2c3d)',
+    });
+    expect(health!.signals.sync).toMatchObject({
+      status: 'ok',
+      reason: 'Synced and Healthy at f00dfee',
+    });
+    expect(health!.delivery.steps.map(s => [s.id, s.status])).toEqual([
+      ['commit', 'ok'],
+      ['build', 'ok'],
+      ['image', 'ok'],
+      ['desired', 'ok'],
+      ['synced', 'ok'],
+      ['running', 'ok'],
+      ['serving', 'ok'],
+    ]);
+    expect(health!.delivery.verdict).toBe(
+      'delivers end to end: 1/1 pods ready on :a1b2c3d',
+    );
+  });
+
+  it('sees a crash loop through the watch and names it, other signals unaffected', async () => {
+    await patchPodStatus(k, 'ml', 'llm-chat-0', {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'False' }],
+      containerStatuses: [
+        {
+          name: 'model',
+          ready: false,
+          restartCount: 7,
+          image: `${reg.host}/genai/llm-chat:${REV.slice(0, 7)}`,
+          imageID: '',
+          state: {
+            waiting: {
+              reason: 'CrashLoopBackOff',
+              message: 'back-off 5m0s restarting failed container',
+            },
+          },
+          lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } },
+        },
+      ],
+    });
+    let health: EntityHealth | undefined;
+    await waitFor(
+      'the crash loop to reach the health route',
+      async () => {
+        health = await get();
+        return health.signals.workload.status === 'error';
+      },
+      15_000,
+      300,
+    );
+    expect(health!.signals.workload.reason).toMatch(
+      /crash-looping \(7 restarts\)/,
+    );
+    expect(health!.signals.workload.reason).toMatch(/OOMKilled/);
+    expect(health!.delivery.firstBroken).toBe('running');
+    expect(health!.signals.image.status).toBe('ok');
+  });
+
+  it('names the first broken link when a new build is not yet in GitOps', async () => {
+    const NEXT = 'b2c3d4e5f60718293a4b5c6d7e8f9012345678ab';
+    await pushImage(
+      { url: reg.url },
+      {
+        repository: 'genai/llm-chat',
+        tag: NEXT.slice(0, 7),
+        revision: NEXT,
+        created: '2026-05-02T00:00:00Z',
+      },
+    );
+    jenkins.addBuild('genai/llm-chat', {
+      number: 42,
+      result: 'SUCCESS',
+      duration: 100_000,
+      scm: [
+        {
+          remoteUrl: 'https://git.example.test/genai/llm-chat.git',
+          sha: NEXT,
+          branch: 'main',
+        },
+      ],
+    });
+    let health: EntityHealth | undefined;
+    await waitFor(
+      'build 42 to be read',
+      async () => {
+        health = await get();
+        return health.signals.build.reason.includes('#42');
+      },
+      15_000,
+      300,
+    );
+    expect(health!.delivery.firstBroken).toBe('desired');
+    expect(health!.delivery.verdict).toBe(
+      'Desired in GitOps: :b2c3d4e (build 42) is not in GitOps yet: it still asks for :a1b2c3d',
+    );
+  });
+
+  it('reports Argo CD answering 401 on the sync signal only, naming it', async () => {
+    await argo.setFault({ mode: 'status', status: 401 });
+    try {
+      let health: EntityHealth | undefined;
+      await waitFor(
+        'the 401 to be read',
+        async () => {
+          health = await get();
+          return health.signals.sync.status === 'error';
+        },
+        15_000,
+        300,
+      );
+      expect(health!.signals.sync.reason).toMatch(
+        /Argo CD prod .*401|unauthorized/i,
+      );
+      expect(health!.signals.build.status).not.toBe('error');
+      expect(JSON.stringify(health)).not.toContain('password');
+    } finally {
+      await argo.setFault({ mode: 'none' });
+    }
+  });
+
+  it('reports the model server going down as the inference signal only', async () => {
+    vllm.setEngineDead(true);
+    let health: EntityHealth | undefined;
+    await waitFor(
+      'the dead engine to be probed',
+      async () => {
+        health = await get();
+        return health.signals.inference.status === 'error';
+      },
+      15_000,
+      300,
+    );
+    expect(health!.signals.inference.reason).toMatch(/503|not ready|health/i);
+    expect(health!.signals.image.status).toBe('ok');
+  });
+});

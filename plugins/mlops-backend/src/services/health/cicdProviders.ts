@@ -1,0 +1,223 @@
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  ANNOTATION_ARGOCD_APP_NAME,
+  ANNOTATION_ARGOCD_APP_SELECTOR,
+  ANNOTATION_IMAGE_REPOSITORY,
+  ANNOTATION_JENKINS_JOB_FULL_NAME,
+  SignalHealth,
+  SignalStatus,
+} from '@internal/plugin-mlops-common';
+import { ArgoCdClient } from '../../upstreams/argocd/ArgoCdClient';
+import {
+  readSyncReport,
+  toDesiredFact,
+  toSyncFact,
+} from '../../upstreams/argocd/syncReport';
+import { JenkinsApi } from '../../upstreams/jenkins/JenkinsClient';
+import {
+  isJobProblem,
+  readBuildReport,
+} from '../../upstreams/jenkins/buildReport';
+import { deciderBuild, toBuildFact } from '../../upstreams/jenkins/toBuildFact';
+import { SignalProvider, SignalReading } from './HealthService';
+
+const worst = (a: SignalStatus, b: SignalStatus): SignalStatus => {
+  const rank: Record<SignalStatus, number> = {
+    ok: 0,
+    unknown: 1,
+    warning: 2,
+    error: 3,
+  };
+  return rank[b] > rank[a] ? b : a;
+};
+
+/** The build signal from Jenkins (`jenkins.io/job-full-name`, several jobs allowed). */
+export function buildSignalProvider(jenkins: JenkinsApi): SignalProvider {
+  return {
+    signal: 'build',
+    notApplicableReason: () =>
+      `add the ${ANNOTATION_JENKINS_JOB_FULL_NAME} annotation`,
+    async read(entity): Promise<SignalReading | undefined> {
+      const annotation =
+        entity.metadata.annotations?.[ANNOTATION_JENKINS_JOB_FULL_NAME];
+      if (!annotation?.trim()) return undefined;
+      const report = await readBuildReport(
+        stringifyEntityRef(entity),
+        annotation,
+        jenkins,
+      );
+      const checkedAt = new Date().toISOString();
+      let status: SignalStatus = 'ok';
+      const parts: string[] = [];
+      let problem;
+      for (const job of report.jobs) {
+        if (isJobProblem(job)) {
+          status = 'error';
+          problem ??= job.problem;
+          parts.push(
+            `${job.fullName}: ${job.problem.upstream} ${job.problem.message}`,
+          );
+          continue;
+        }
+        const run = deciderBuild(job);
+        if (!run) {
+          status = worst(status, 'unknown');
+          parts.push(`${job.fullName} has no builds yet`);
+          continue;
+        }
+        const failedStage = run.stages?.find(s => s.status === 'FAILED')?.name;
+        const commit = run.commit ? ` (${run.commit.slice(0, 7)})` : '';
+        if (run.building) {
+          status = worst(status, 'warning');
+          parts.push(
+            `${job.fullName} #${run.number} is running${
+              run.progressPercent !== undefined
+                ? ` (${Math.round(run.progressPercent)}% of its usual time)`
+                : ''
+            }${commit}`,
+          );
+        } else if (run.result === 'SUCCESS') {
+          parts.push(`${job.fullName} #${run.number} succeeded${commit}`);
+        } else if (
+          run.result === 'UNSTABLE' ||
+          run.result === 'ABORTED' ||
+          run.result === 'NOT_BUILT'
+        ) {
+          status = worst(status, 'warning');
+          parts.push(
+            `${job.fullName} #${run.number} is ${run.result
+              .toLowerCase()
+              .replace('_', ' ')}${commit}`,
+          );
+        } else {
+          status = 'error';
+          parts.push(
+            `${job.fullName} #${run.number} failed${
+              failedStage ? ` at stage ${failedStage}` : ''
+            }${commit}`,
+          );
+        }
+      }
+      const first = report.jobs[0];
+      const health: SignalHealth = {
+        signal: 'build',
+        status,
+        reason: parts.join('; '),
+        checkedAt,
+        ...(problem ? { problem } : {}),
+      };
+      return {
+        health,
+        facts: {
+          build: !first
+            ? undefined
+            : isJobProblem(first)
+            ? { problem: first.problem }
+            : toBuildFact(first),
+        },
+      };
+    },
+  };
+}
+
+/** The sync signal from Argo CD's REST API (Roadie's annotations plus `argocd/instance-name`). */
+export function syncSignalProvider(clients: ArgoCdClient[]): SignalProvider {
+  return {
+    signal: 'sync',
+    notApplicableReason: () =>
+      `add the ${ANNOTATION_ARGOCD_APP_NAME} (or ${ANNOTATION_ARGOCD_APP_SELECTOR}) annotation`,
+    async read(entity): Promise<SignalReading | undefined> {
+      const annotations = entity.metadata.annotations ?? {};
+      if (
+        !annotations[ANNOTATION_ARGOCD_APP_NAME] &&
+        !annotations[ANNOTATION_ARGOCD_APP_SELECTOR]
+      )
+        return undefined;
+      const report = await readSyncReport(
+        stringifyEntityRef(entity),
+        annotations,
+        clients,
+      );
+      const checkedAt = new Date().toISOString();
+      const parts: string[] = [];
+      let status: SignalStatus = report.apps.length ? 'ok' : 'error';
+      for (const p of report.problems) {
+        status = 'error';
+        parts.push(`${p.problem.upstream}: ${p.problem.message}`);
+      }
+      if (report.apps.length === 0 && report.problems.length === 0) {
+        parts.push('no Argo CD application matches the annotations');
+      }
+      for (const app of report.apps) {
+        const label =
+          report.apps.length > 1 ? `${app.instance}/${app.name}: ` : '';
+        if (
+          app.operation?.phase === 'Failed' ||
+          app.operation?.phase === 'Error'
+        ) {
+          status = 'error';
+          parts.push(
+            `${label}last sync ${app.operation.phase.toLowerCase()}${
+              app.operation.message ? `: ${app.operation.message}` : ''
+            }`,
+          );
+        } else if (app.sync === 'OutOfSync') {
+          status = worst(status, app.autoSync ? 'warning' : 'error');
+          parts.push(
+            `${label}OutOfSync${
+              app.autoSync ? '' : ' (auto-sync off)'
+            }, health ${app.health}`,
+          );
+        } else if (app.health === 'Degraded' || app.health === 'Missing') {
+          status = 'error';
+          parts.push(
+            `${label}${app.sync}, health ${app.health}${
+              app.healthMessage ? `: ${app.healthMessage}` : ''
+            }`,
+          );
+        } else if (app.health !== 'Healthy' || app.sync !== 'Synced') {
+          status = worst(
+            status,
+            app.health === 'Unknown' || app.sync === 'Unknown'
+              ? 'unknown'
+              : 'warning',
+          );
+          parts.push(`${label}${app.sync}, health ${app.health}`);
+        } else {
+          parts.push(
+            `${label}Synced and Healthy at ${
+              app.revision?.slice(0, 7) ?? 'unknown revision'
+            }`,
+          );
+        }
+      }
+      const app = report.apps[0];
+      const imageRepository = annotations[ANNOTATION_IMAGE_REPOSITORY]?.split(
+        '/',
+      )
+        .slice(1)
+        .join('/');
+      const problem = report.problems[0]?.problem;
+      return {
+        health: {
+          signal: 'sync',
+          status,
+          reason: parts.join('; '),
+          checkedAt,
+          ...(problem ? { problem } : {}),
+        },
+        facts: app
+          ? {
+              sync: toSyncFact(app),
+              desired: toDesiredFact(
+                app,
+                imageRepository ? { imageRepository } : {},
+              ),
+            }
+          : problem
+          ? { sync: { problem }, desired: { problem } }
+          : {},
+      };
+    },
+  };
+}
