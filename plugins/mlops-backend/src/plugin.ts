@@ -81,13 +81,6 @@ export const mlopsPlugin = createBackendPlugin({
         if (jenkins.instances.length > 0) {
           providers.push(buildSignalProvider(JenkinsClient.create(jenkins)));
         }
-        if (argocd.instances.length > 0) {
-          providers.push(
-            syncSignalProvider(
-              argocd.instances.map(i => new ArgoCdClient(i, argocd)),
-            ),
-          );
-        }
         let cache: ResourceCache | undefined;
         if (kubernetes.clusters.length > 0) {
           cache = ResourceCache.create({
@@ -100,6 +93,15 @@ export const mlopsPlugin = createBackendPlugin({
           providers.push(
             workloadSignalProvider(cache),
             gpuSignalProvider(cache),
+          );
+        }
+        if (argocd.instances.length > 0 || cache) {
+          // REST for configured Argo CD instances; else the Application objects via the Kubernetes API.
+          providers.push(
+            syncSignalProvider(
+              argocd.instances.map(i => new ArgoCdClient(i, argocd)),
+              cache,
+            ),
           );
         }
         if (kubernetes.ignoredLocatorTypes.length) {

@@ -1,11 +1,19 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ImageReport, ImageTag, SignalHealth, UpstreamProblem } from '@internal/plugin-mlops-common';
+import {
+  ImageReport,
+  ImageTag,
+  SignalHealth,
+  UpstreamProblem,
+} from '@internal/plugin-mlops-common';
 import { LRUCache } from 'lru-cache';
 import { Dispatcher } from 'undici';
 import { MlopsConfig } from '../config';
 import { UpstreamError } from '../upstreams/http';
-import { RegistryClient, RegistryReader } from '../upstreams/registry/RegistryClient';
+import {
+  RegistryClient,
+  RegistryReader,
+} from '../upstreams/registry/RegistryClient';
 import { resolveImageReference } from './imageReference';
 
 type RepoReport = Omit<ImageReport, 'entityRef'>;
@@ -20,7 +28,10 @@ const ERROR_TTL_MS = 5_000;
  */
 export class ImageService {
   private readonly readers: Map<string, RegistryReader>;
-  private readonly cache = new LRUCache<string, { report: RepoReport; expiresAt: number }>({ max: 10_000 });
+  private readonly cache = new LRUCache<
+    string,
+    { report: RepoReport; expiresAt: number }
+  >({ max: 10_000 });
   private readonly inFlight = new Map<string, Promise<RepoReport>>();
 
   private constructor(
@@ -41,7 +52,12 @@ export class ImageService {
     const readers = options.config.registries.map(
       r => new RegistryClient(r, { dispatcher: options.dispatcher }),
     );
-    return new ImageService(options.config, options.logger, readers, options.now ?? Date.now);
+    return new ImageService(
+      options.config,
+      options.logger,
+      readers,
+      options.now ?? Date.now,
+    );
   }
 
   async getReport(entity: Entity): Promise<ImageReport> {
@@ -53,7 +69,9 @@ export class ImageService {
         tags: [],
         totalTags: 0,
         health: this.health('error', resolved.message, {
-          upstream: resolved.annotation ? `annotation ${resolved.annotation}` : 'registry',
+          upstream: resolved.annotation
+            ? `annotation ${resolved.annotation}`
+            : 'registry',
           fault: resolved.fault,
           message: resolved.message,
         }),
@@ -61,18 +79,23 @@ export class ImageService {
     }
     const key = `${resolved.registry.name}/${resolved.repository}`;
     const cached = this.cache.get(key);
-    if (cached && cached.expiresAt > this.now()) return { entityRef, ...cached.report };
+    if (cached && cached.expiresAt > this.now())
+      return { entityRef, ...cached.report };
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.readRepository(resolved.registry.name, resolved.repository).finally(() =>
-        this.inFlight.delete(key),
-      );
+      pending = this.readRepository(
+        resolved.registry.name,
+        resolved.repository,
+      ).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
     return { entityRef, ...(await pending) };
   }
 
-  private async readRepository(registryName: string, repository: string): Promise<RepoReport> {
+  private async readRepository(
+    registryName: string,
+    repository: string,
+  ): Promise<RepoReport> {
     const reader = this.readers.get(registryName)!;
     const cfg = reader.config;
     const registry = {
@@ -90,10 +113,21 @@ export class ImageService {
           try {
             return await reader.inspectTag(repository, tag);
           } catch (e) {
-            if (e instanceof UpstreamError && ['unreachable', 'timeout', 'unauthorized', 'forbidden'].includes(e.problem.fault)) {
+            if (
+              e instanceof UpstreamError &&
+              ['unreachable', 'timeout', 'unauthorized', 'forbidden'].includes(
+                e.problem.fault,
+              )
+            ) {
               throw e; // the registry as a whole is failing, not this tag
             }
-            return { tag, digest: '', mediaType: '', platforms: [], error: errorText(e) };
+            return {
+              tag,
+              digest: '',
+              mediaType: '',
+              platforms: [],
+              error: errorText(e),
+            };
           }
         }),
       );
@@ -110,18 +144,32 @@ export class ImageService {
       const problem: UpstreamProblem =
         e instanceof UpstreamError
           ? e.problem
-          : { upstream: `registry ${cfg.name}`, fault: 'server-error', message: errorText(e) };
+          : {
+              upstream: `registry ${cfg.name}`,
+              fault: 'server-error',
+              message: errorText(e),
+            };
       if (!(e instanceof UpstreamError)) {
-        this.logger.error(`Unexpected failure reading ${cfg.name}/${repository}`, e as Error);
+        this.logger.error(
+          `Unexpected failure reading ${cfg.name}/${repository}`,
+          e as Error,
+        );
       }
       report = {
         registry,
         repository,
         tags: [],
         totalTags: 0,
-        health: this.health('error', `${problem.upstream} ${problem.message}`, problem),
+        health: this.health(
+          'error',
+          `${problem.upstream} ${problem.message}`,
+          problem,
+        ),
       };
-      this.cache.set(`${registryName}/${repository}`, { report, expiresAt: started + ERROR_TTL_MS });
+      this.cache.set(`${registryName}/${repository}`, {
+        report,
+        expiresAt: started + ERROR_TTL_MS,
+      });
       return report;
     }
     this.cache.set(`${registryName}/${repository}`, {
@@ -131,26 +179,43 @@ export class ImageService {
     return report;
   }
 
-  private judge(repository: string, tags: ImageTag[], total: number, inspected: number): SignalHealth {
+  private judge(
+    repository: string,
+    tags: ImageTag[],
+    total: number,
+    inspected: number,
+  ): SignalHealth {
     const readable = tags.filter(t => !t.error);
     const broken = tags.filter(t => t.error);
-    if (total === 0) return this.health('error', `repository ${repository} has no tags`);
+    if (total === 0)
+      return this.health('error', `repository ${repository} has no tags`);
     if (readable.length === 0) {
-      return this.health('error', `none of the ${tags.length} tags of ${repository} could be read: ${broken[0]?.error}`);
+      return this.health(
+        'error',
+        `none of the ${tags.length} tags of ${repository} could be read: ${broken[0]?.error}`,
+      );
     }
     const newest = readable[0];
     const parts = [`newest tag ${newest.tag}`];
     if (newest.created) parts.push(`created ${newest.created}`);
     if (newest.revision) parts.push(`revision ${newest.revision.slice(0, 12)}`);
     const notes: string[] = [];
-    if (broken.length) notes.push(`${broken.length} tag(s) unreadable (e.g. ${broken[0].tag}: ${broken[0].error})`);
-    if (inspected < total) notes.push(`only ${inspected} of ${total} tags inspected`);
+    if (broken.length)
+      notes.push(
+        `${broken.length} tag(s) unreadable (e.g. ${broken[0].tag}: ${broken[0].error})`,
+      );
+    if (inspected < total)
+      notes.push(`only ${inspected} of ${total} tags inspected`);
     if (!newest.created) notes.push('newest tag has no created time');
     const status = broken.length || !newest.created ? 'warning' : 'ok';
     return this.health(status, [parts.join(', '), ...notes].join('; '));
   }
 
-  private health(status: SignalHealth['status'], reason: string, problem?: UpstreamProblem): SignalHealth {
+  private health(
+    status: SignalHealth['status'],
+    reason: string,
+    problem?: UpstreamProblem,
+  ): SignalHealth {
     return {
       signal: 'image',
       status,

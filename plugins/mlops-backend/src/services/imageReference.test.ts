@@ -23,12 +23,22 @@ const entity = (annotations: Record<string, string>): Entity => ({
 
 describe('resolveImageReference', () => {
   it('matches the host in the annotation against configured registries', () => {
-    expect(resolveImageReference(entity({ 'mlops.io/image-repository': 'harbor.ml.internal/ml/fraud' }), config.registries)).toMatchObject({
+    expect(
+      resolveImageReference(
+        entity({ 'mlops.io/image-repository': 'harbor.ml.internal/ml/fraud' }),
+        config.registries,
+      ),
+    ).toMatchObject({
       ok: true,
       registry: { name: 'harbor' },
       repository: 'ml/fraud',
     });
-    expect(resolveImageReference(entity({ 'mlops.io/image-repository': '127.0.0.1:5000/a/b/c' }), config.registries)).toMatchObject({
+    expect(
+      resolveImageReference(
+        entity({ 'mlops.io/image-repository': '127.0.0.1:5000/a/b/c' }),
+        config.registries,
+      ),
+    ).toMatchObject({
       ok: true,
       registry: { name: 'local' },
       repository: 'a/b/c',
@@ -36,16 +46,26 @@ describe('resolveImageReference', () => {
   });
 
   it('uses the first registry when no host is given', () => {
-    expect(resolveImageReference(entity({ 'mlops.io/image-repository': 'ml/app' }), config.registries)).toMatchObject({
+    expect(
+      resolveImageReference(
+        entity({ 'mlops.io/image-repository': 'ml/app' }),
+        config.registries,
+      ),
+    ).toMatchObject({
       ok: true,
       registry: { name: 'local' },
     });
   });
 
   it('refuses hosts that are not configured, naming the configured ones', () => {
-    const r = resolveImageReference(entity({ 'mlops.io/image-repository': 'evil.example.com/ml/app' }), config.registries);
+    const r = resolveImageReference(
+      entity({ 'mlops.io/image-repository': 'evil.example.com/ml/app' }),
+      config.registries,
+    );
     expect(r).toMatchObject({ ok: false, fault: 'not-allowed' });
-    expect(!r.ok && r.message).toContain('registry host "evil.example.com" is not configured');
+    expect(!r.ok && r.message).toContain(
+      'registry host "evil.example.com" is not configured',
+    );
     expect(!r.ok && r.message).toContain('127.0.0.1:5000, harbor.ml.internal');
   });
 
@@ -57,26 +77,44 @@ describe('resolveImageReference', () => {
     ['ml//app', /not a valid repository name/],
     ['ml/app name', /without scheme/],
   ])('rejects the malformed annotation %s', (value, message) => {
-    const r = resolveImageReference(entity({ 'mlops.io/image-repository': value }), config.registries);
+    const r = resolveImageReference(
+      entity({ 'mlops.io/image-repository': value }),
+      config.registries,
+    );
     expect(r).toMatchObject({ ok: false, fault: 'bad-annotation' });
     expect(!r.ok && r.message).toMatch(message);
   });
 
   it('reads Harbor slugs, with or without host, first entry of a list', () => {
-    expect(resolveImageReference(entity({ 'goharbor.io/repository-slug': 'ml/fraud, ml/other' }), config.registries)).toMatchObject({
+    expect(
+      resolveImageReference(
+        entity({ 'goharbor.io/repository-slug': 'ml/fraud, ml/other' }),
+        config.registries,
+      ),
+    ).toMatchObject({
       ok: true,
       registry: { name: 'harbor' },
       repository: 'ml/fraud',
       annotation: 'goharbor.io/repository-slug',
     });
-    expect(resolveImageReference(entity({ 'goharbor.io/repository-slug': '127.0.0.1:5000/ml/fraud' }), config.registries)).toMatchObject({
+    expect(
+      resolveImageReference(
+        entity({ 'goharbor.io/repository-slug': '127.0.0.1:5000/ml/fraud' }),
+        config.registries,
+      ),
+    ).toMatchObject({
       ok: true,
       registry: { name: 'local' },
     });
   });
 
   it('says when no registry is configured', () => {
-    expect(resolveImageReference(entity({ 'mlops.io/image-repository': 'ml/app' }), [])).toMatchObject({
+    expect(
+      resolveImageReference(
+        entity({ 'mlops.io/image-repository': 'ml/app' }),
+        [],
+      ),
+    ).toMatchObject({
       ok: false,
       fault: 'not-configured',
     });
@@ -96,7 +134,9 @@ describe('readMlopsConfig', () => {
           },
         }),
       ),
-    ).toThrow(/mlops\.registries\.0\.url: must be http:\/\/ or https:\/\/[\s\S]*mlops\.registries\.1\.url: must not contain credentials/);
+    ).toThrow(
+      /mlops\.registries\.0\.url: must be http:\/\/ or https:\/\/[\s\S]*mlops\.registries\.1\.url: must not contain credentials/,
+    );
   });
 
   it('rejects duplicate names and hosts', () => {
@@ -115,6 +155,9 @@ describe('readMlopsConfig', () => {
   });
 
   it('accepts no mlops config at all', () => {
-    expect(readMlopsConfig(new ConfigReader({}))).toEqual({ registries: [], images: { maxTagsShown: 10 } });
+    expect(readMlopsConfig(new ConfigReader({}))).toEqual({
+      registries: [],
+      images: { maxTagsShown: 10 },
+    });
   });
 });

@@ -6,14 +6,30 @@ import {
 import { RegistryConfig } from '../config';
 
 /** Repository path grammar of the distribution spec (lower-case components joined by `/`). */
-const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+const REPOSITORY =
+  /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
 export type ImageReferenceResolution =
-  | { ok: true; registry: RegistryConfig; repository: string; annotation: string }
-  | { ok: false; fault: 'bad-annotation' | 'not-allowed' | 'not-configured'; message: string; annotation?: string };
+  | {
+      ok: true;
+      registry: RegistryConfig;
+      repository: string;
+      annotation: string;
+    }
+  | {
+      ok: false;
+      fault: 'bad-annotation' | 'not-allowed' | 'not-configured';
+      message: string;
+      annotation?: string;
+    };
 
 function looksLikeHost(segment: string): boolean {
-  return segment.includes('.') || segment.includes(':') || segment === 'localhost' || segment.startsWith('[');
+  return (
+    segment.includes('.') ||
+    segment.includes(':') ||
+    segment === 'localhost' ||
+    segment.startsWith('[')
+  );
 }
 
 /**
@@ -21,11 +37,16 @@ function looksLikeHost(segment: string): boolean {
  * repository path. Hosts that are not configured are refused: the backend
  * never contacts a host that only an entity names.
  */
-export function resolveImageReference(entity: Entity, registries: RegistryConfig[]): ImageReferenceResolution {
+export function resolveImageReference(
+  entity: Entity,
+  registries: RegistryConfig[],
+): ImageReferenceResolution {
   const annotations = entity.metadata.annotations ?? {};
   const own = annotations[ANNOTATION_IMAGE_REPOSITORY]?.trim();
   const harbor = annotations[ANNOTATION_HARBOR_REPOSITORY_SLUG]?.trim();
-  const annotation = own ? ANNOTATION_IMAGE_REPOSITORY : ANNOTATION_HARBOR_REPOSITORY_SLUG;
+  const annotation = own
+    ? ANNOTATION_IMAGE_REPOSITORY
+    : ANNOTATION_HARBOR_REPOSITORY_SLUG;
   const value = own || harbor?.split(',')[0].trim();
   if (!value) {
     return {
@@ -39,10 +60,17 @@ export function resolveImageReference(entity: Entity, registries: RegistryConfig
       ok: false,
       fault: 'not-configured',
       annotation,
-      message: 'no container registry is configured (mlops.registries is empty)',
+      message:
+        'no container registry is configured (mlops.registries is empty)',
     };
   }
-  if (/\s/.test(value) || value.includes('://') || value.includes('@') || value.includes('?') || value.includes('#')) {
+  if (
+    /\s/.test(value) ||
+    value.includes('://') ||
+    value.includes('@') ||
+    value.includes('?') ||
+    value.includes('#')
+  ) {
     return {
       ok: false,
       fault: 'bad-annotation',

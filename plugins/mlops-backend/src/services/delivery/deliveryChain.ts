@@ -29,7 +29,12 @@ export interface BuildFact {
 
 export interface ImageFact {
   /** Tags with their revision label, newest first. */
-  tags: Array<{ tag: string; digest: string; revision?: string; created?: string }>;
+  tags: Array<{
+    tag: string;
+    digest: string;
+    revision?: string;
+    created?: string;
+  }>;
   link?: UpstreamLink;
 }
 
@@ -42,7 +47,13 @@ export interface DesiredFact {
 
 export interface SyncFact {
   sync: 'Synced' | 'OutOfSync' | 'Unknown';
-  health: 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
+  health:
+    | 'Healthy'
+    | 'Progressing'
+    | 'Degraded'
+    | 'Suspended'
+    | 'Missing'
+    | 'Unknown';
   autoSync: boolean;
   operationPhase?: 'Running' | 'Terminating' | 'Failed' | 'Error' | 'Succeeded';
   operationMessage?: string;
@@ -91,14 +102,20 @@ function isProblem<T>(f: Fact<T>): f is { problem: UpstreamProblem } {
 }
 
 const short = (sha?: string) => (sha ? sha.slice(0, 7) : '?');
-const tagText = (t: string) => (t.startsWith('sha256:') ? t.slice(0, 19) : `:${t}`);
+const tagText = (t: string) =>
+  t.startsWith('sha256:') ? t.slice(0, 19) : `:${t}`;
 
 /** True when `tag` names the image built from `commit` (tag = full or short SHA, or the revision label matches). */
-function tagOfCommit(image: ImageFact | undefined, commit: string | undefined): string | undefined {
+function tagOfCommit(
+  image: ImageFact | undefined,
+  commit: string | undefined,
+): string | undefined {
   if (!commit) return undefined;
   const c = commit.toLowerCase();
   const hit = image?.tags.find(
-    t => t.revision?.toLowerCase() === c || (t.tag.length >= 7 && c.startsWith(t.tag.toLowerCase())),
+    t =>
+      t.revision?.toLowerCase() === c ||
+      (t.tag.length >= 7 && c.startsWith(t.tag.toLowerCase())),
   );
   return hit?.tag;
 }
@@ -113,11 +130,16 @@ function intersects(a: string[], b: string[]): boolean {
  */
 export function judgeDelivery(facts: DeliveryFacts): DeliveryView {
   const steps: DeliveryStep[] = [];
-  const add = (id: DeliveryStepId, status: SignalStatus, summary: string, extra: Partial<DeliveryStep> = {}) =>
-    steps.push({ id, title: TITLES[id], status, summary, ...extra });
+  const add = (
+    id: DeliveryStepId,
+    status: SignalStatus,
+    summary: string,
+    extra: Partial<DeliveryStep> = {},
+  ) => steps.push({ id, title: TITLES[id], status, summary, ...extra });
   const problemStep = (id: DeliveryStepId, p: UpstreamProblem) =>
     add(id, 'error', `${p.upstream}: ${p.message}`);
-  const notConfigured = (id: DeliveryStepId, what: string) => add(id, 'unknown', `${what} is not configured for this service`);
+  const notConfigured = (id: DeliveryStepId, what: string) =>
+    add(id, 'unknown', `${what} is not configured for this service`);
 
   const build = facts.build;
   const image = isProblem(facts.image) ? undefined : facts.image;
@@ -134,20 +156,42 @@ export function judgeDelivery(facts: DeliveryFacts): DeliveryView {
     add('commit', 'unknown', 'unknown: the CI server could not be read');
     problemStep('build', build.problem);
   } else {
-    add('commit', build.commit ? 'ok' : 'unknown', build.commit ? `${short(build.commit)} built by build ${build.number}` : 'the build did not record a commit', {
-      at: build.at,
-    });
+    add(
+      'commit',
+      build.commit ? 'ok' : 'unknown',
+      build.commit
+        ? `${short(build.commit)} built by build ${build.number}`
+        : 'the build did not record a commit',
+      {
+        at: build.at,
+      },
+    );
     buildText = `build ${build.number}`;
     if (build.building) {
-      add('build', 'warning', `${buildText} is running (${short(build.commit)})`, { at: build.at, link: build.link });
+      add(
+        'build',
+        'warning',
+        `${buildText} is running (${short(build.commit)})`,
+        { at: build.at, link: build.link },
+      );
     } else if (build.result === 'SUCCESS') {
-      add('build', 'ok', `${buildText} succeeded (${short(build.commit)})`, { at: build.at, link: build.link });
-    } else {
-      const where = build.failedStage ? ` at stage ${build.failedStage}` : '';
-      add('build', 'error', `${buildText} ${build.result === 'ABORTED' ? 'was aborted' : 'failed'}${where}`, {
+      add('build', 'ok', `${buildText} succeeded (${short(build.commit)})`, {
         at: build.at,
         link: build.link,
       });
+    } else {
+      const where = build.failedStage ? ` at stage ${build.failedStage}` : '';
+      add(
+        'build',
+        'error',
+        `${buildText} ${
+          build.result === 'ABORTED' ? 'was aborted' : 'failed'
+        }${where}`,
+        {
+          at: build.at,
+          link: build.link,
+        },
+      );
     }
     builtTag = tagOfCommit(image, build.commit);
   }
@@ -155,61 +199,173 @@ export function judgeDelivery(facts: DeliveryFacts): DeliveryView {
   // Image in the registry.
   if (facts.image === undefined) notConfigured('image', 'The image repository');
   else if (isProblem(facts.image)) problemStep('image', facts.image.problem);
-  else if (image!.tags.length === 0) add('image', 'error', 'the repository has no tags', { link: image!.link });
-  else if (build && !isProblem(build) && build.result === 'SUCCESS' && !build.building && build.commit && !builtTag) {
-    add('image', 'error', `${buildText} succeeded but no image with revision ${short(build.commit)} is in the registry`, {
-      link: image!.link,
-    });
+  else if (image!.tags.length === 0)
+    add('image', 'error', 'the repository has no tags', { link: image!.link });
+  else if (
+    build &&
+    !isProblem(build) &&
+    build.result === 'SUCCESS' &&
+    !build.building &&
+    build.commit &&
+    !builtTag
+  ) {
+    add(
+      'image',
+      'error',
+      `${buildText} succeeded but no image with revision ${short(
+        build.commit,
+      )} is in the registry`,
+      {
+        link: image!.link,
+      },
+    );
   } else {
     const tag = builtTag ?? image!.tags[0].tag;
-    add('image', 'ok', `${tagText(tag)} is in the registry`, { at: image!.tags.find(t => t.tag === tag)?.created, link: image!.link });
+    add('image', 'ok', `${tagText(tag)} is in the registry`, {
+      at: image!.tags.find(t => t.tag === tag)?.created,
+      link: image!.link,
+    });
   }
   const expectedTag = builtTag ?? image?.tags[0]?.tag;
   const expectedDigest = image?.tags.find(t => t.tag === expectedTag)?.digest;
 
   // Desired in GitOps.
   if (facts.desired === undefined) notConfigured('desired', 'GitOps (Argo CD)');
-  else if (isProblem(facts.desired)) problemStep('desired', facts.desired.problem);
-  else if (desired!.tags.length === 0) add('desired', 'warning', 'the GitOps source names no image', { link: desired!.link });
-  else if (expectedTag && !desired!.tags.includes(expectedTag) && !(expectedDigest && desired!.tags.includes(expectedDigest))) {
-    add('desired', 'error', `${tagText(expectedTag)}${builtTag ? ` (${buildText})` : ''} is not in GitOps yet: it still asks for ${desired!.tags.map(tagText).join(', ')}`, {
-      link: desired!.link,
-    });
+  else if (isProblem(facts.desired))
+    problemStep('desired', facts.desired.problem);
+  else if (desired!.tags.length === 0) {
+    // The image may be pinned in the manifests themselves; without kustomize images or a summary we cannot tell.
+    add(
+      'desired',
+      'unknown',
+      'the Argo CD application names no image (no kustomize images, no summary yet)',
+      { link: desired!.link },
+    );
+  } else if (
+    expectedTag &&
+    !desired!.tags.includes(expectedTag) &&
+    !(expectedDigest && desired!.tags.includes(expectedDigest))
+  ) {
+    add(
+      'desired',
+      'error',
+      `${tagText(expectedTag)}${
+        builtTag ? ` (${buildText})` : ''
+      } is not in GitOps yet: it still asks for ${desired!.tags
+        .map(tagText)
+        .join(', ')}`,
+      {
+        link: desired!.link,
+      },
+    );
   } else {
-    add('desired', 'ok', `GitOps asks for ${desired!.tags.map(tagText).join(', ')}`, { link: desired!.link });
+    add(
+      'desired',
+      'ok',
+      `GitOps asks for ${desired!.tags.map(tagText).join(', ')}`,
+      { link: desired!.link },
+    );
   }
 
   // Synced.
   const sync = facts.sync;
   if (sync === undefined) notConfigured('synced', 'Argo CD');
   else if (isProblem(sync)) problemStep('synced', sync.problem);
-  else if (sync.operationPhase === 'Failed' || sync.operationPhase === 'Error') {
-    add('synced', 'error', `the last sync ${sync.operationPhase === 'Error' ? 'errored' : 'failed'}${sync.operationMessage ? `: ${sync.operationMessage}` : ''}`, { at: sync.at, link: sync.link });
+  else if (
+    sync.operationPhase === 'Failed' ||
+    sync.operationPhase === 'Error'
+  ) {
+    add(
+      'synced',
+      'error',
+      `the last sync ${sync.operationPhase === 'Error' ? 'errored' : 'failed'}${
+        sync.operationMessage ? `: ${sync.operationMessage}` : ''
+      }`,
+      { at: sync.at, link: sync.link },
+    );
   } else if (sync.operationPhase === 'Running') {
-    add('synced', 'warning', 'a sync is running', { at: sync.at, link: sync.link });
+    add('synced', 'warning', 'a sync is running', {
+      at: sync.at,
+      link: sync.link,
+    });
   } else if (sync.sync === 'OutOfSync') {
-    add('synced', 'error', `the Argo CD app is OutOfSync${sync.autoSync ? '' : ' and auto-sync is off'}`, { at: sync.at, link: sync.link });
+    add(
+      'synced',
+      'error',
+      `the Argo CD app is OutOfSync${
+        sync.autoSync ? '' : ' and auto-sync is off'
+      }`,
+      { at: sync.at, link: sync.link },
+    );
   } else if (sync.sync === 'Unknown') {
-    add('synced', 'unknown', 'Argo CD reports sync status Unknown', { at: sync.at, link: sync.link });
+    add('synced', 'unknown', 'Argo CD reports sync status Unknown', {
+      at: sync.at,
+      link: sync.link,
+    });
   } else {
-    add('synced', sync.health === 'Healthy' ? 'ok' : sync.health === 'Degraded' || sync.health === 'Missing' ? 'error' : 'warning', `Synced, health ${sync.health}`, { at: sync.at, link: sync.link });
+    add(
+      'synced',
+      sync.health === 'Healthy'
+        ? 'ok'
+        : sync.health === 'Degraded' || sync.health === 'Missing'
+        ? 'error'
+        : 'warning',
+      `Synced, health ${sync.health}`,
+      { at: sync.at, link: sync.link },
+    );
   }
 
   // Running.
   if (facts.running === undefined) notConfigured('running', 'Kubernetes');
-  else if (isProblem(facts.running)) problemStep('running', facts.running.problem);
+  else if (isProblem(facts.running))
+    problemStep('running', facts.running.problem);
   else {
     const wanted = desired?.tags ?? (expectedTag ? [expectedTag] : []);
-    const runsWanted = wanted.length === 0 || intersects(running!.tags, wanted) || intersects(running!.digests, wanted);
-    if (running!.desired > 0 && running!.ready === 0 && running!.tags.length === 0) {
-      add('running', 'error', `no pods are running${running!.reason ? `: ${running!.reason}` : ''}`, { link: running!.link });
+    const runsWanted =
+      wanted.length === 0 ||
+      intersects(running!.tags, wanted) ||
+      intersects(running!.digests, wanted);
+    if (
+      running!.desired > 0 &&
+      running!.ready === 0 &&
+      running!.tags.length === 0
+    ) {
+      add(
+        'running',
+        'error',
+        `no pods are running${running!.reason ? `: ${running!.reason}` : ''}`,
+        { link: running!.link },
+      );
     } else if (!runsWanted) {
-      const what = builtTag ? `${buildText} pushed ${tagText(builtTag)}` : `GitOps asks for ${wanted.map(tagText).join(', ')}`;
-      add('running', 'error', `${what} but the cluster still runs ${running!.tags.map(tagText).join(', ') || 'another image'}`, { link: running!.link });
+      const what = builtTag
+        ? `${buildText} pushed ${tagText(builtTag)}`
+        : `GitOps asks for ${wanted.map(tagText).join(', ')}`;
+      add(
+        'running',
+        'error',
+        `${what} but the cluster still runs ${
+          running!.tags.map(tagText).join(', ') || 'another image'
+        }`,
+        { link: running!.link },
+      );
     } else if (running!.ready < running!.desired) {
-      add('running', running!.ready === 0 ? 'error' : 'warning', `${running!.ready}/${running!.desired} pods ready${running!.reason ? `: ${running!.reason}` : ''}`, { link: running!.link });
+      add(
+        'running',
+        running!.ready === 0 ? 'error' : 'warning',
+        `${running!.ready}/${running!.desired} pods ready${
+          running!.reason ? `: ${running!.reason}` : ''
+        }`,
+        { link: running!.link },
+      );
     } else {
-      add('running', 'ok', `${running!.ready}/${running!.desired} pods ready on ${running!.tags.map(tagText).join(', ')}`, { link: running!.link });
+      add(
+        'running',
+        'ok',
+        `${running!.ready}/${running!.desired} pods ready on ${running!.tags
+          .map(tagText)
+          .join(', ')}`,
+        { link: running!.link },
+      );
     }
   }
 
@@ -217,9 +373,14 @@ export function judgeDelivery(facts: DeliveryFacts): DeliveryView {
   const serving = facts.serving;
   if (serving === undefined) notConfigured('serving', 'The inference endpoint');
   else if (isProblem(serving)) problemStep('serving', serving.problem);
-  else add('serving', serving.ready ? 'ok' : 'error', serving.reason, { link: serving.link });
+  else
+    add('serving', serving.ready ? 'ok' : 'error', serving.reason, {
+      link: serving.link,
+    });
 
-  const broken = steps.find(s => s.status === 'error' || s.status === 'warning');
+  const broken = steps.find(
+    s => s.status === 'error' || s.status === 'warning',
+  );
   const allOk = steps.every(s => s.status === 'ok');
   let verdict: string;
   let status: SignalStatus;
@@ -227,12 +388,23 @@ export function judgeDelivery(facts: DeliveryFacts): DeliveryView {
     verdict = `${broken.title}: ${broken.summary}`;
     status = steps.some(s => s.status === 'error') ? 'error' : 'warning';
   } else if (allOk) {
-    verdict = `delivers end to end: ${steps.find(s => s.id === 'running')?.summary ?? ''}`.trim();
+    verdict = `delivers end to end: ${
+      steps.find(s => s.id === 'running')?.summary ?? ''
+    }`.trim();
     status = 'ok';
   } else {
-    const unknown = steps.filter(s => s.status === 'unknown').map(s => s.title.toLowerCase());
-    verdict = `no broken step found, but these steps cannot be judged: ${unknown.join(', ')}`;
+    const unknown = steps
+      .filter(s => s.status === 'unknown')
+      .map(s => s.title.toLowerCase());
+    verdict = `no broken step found, but these steps cannot be judged: ${unknown.join(
+      ', ',
+    )}`;
     status = 'unknown';
   }
-  return { steps, ...(broken ? { firstBroken: broken.id } : {}), verdict, status };
+  return {
+    steps,
+    ...(broken ? { firstBroken: broken.id } : {}),
+    verdict,
+    status,
+  };
 }

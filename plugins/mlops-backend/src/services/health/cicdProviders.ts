@@ -6,13 +6,19 @@ import {
   ANNOTATION_JENKINS_JOB_FULL_NAME,
   SignalHealth,
   SignalStatus,
+  SyncApp,
+  SyncReport,
 } from '@internal/plugin-mlops-common';
 import { ArgoCdClient } from '../../upstreams/argocd/ArgoCdClient';
+import { locateApps, matchApps } from '../../upstreams/argocd/locator';
 import {
   readSyncReport,
   toDesiredFact,
+  toSyncApp,
   toSyncFact,
 } from '../../upstreams/argocd/syncReport';
+import { ArgoApplication } from '../../upstreams/argocd/wire';
+import { ResourceCache } from '../../upstreams/kubernetes';
 import { JenkinsApi } from '../../upstreams/jenkins/JenkinsClient';
 import {
   isJobProblem,
@@ -120,8 +126,71 @@ export function buildSignalProvider(jenkins: JenkinsApi): SignalProvider {
   };
 }
 
-/** The sync signal from Argo CD's REST API (Roadie's annotations plus `argocd/instance-name`). */
-export function syncSignalProvider(clients: ArgoCdClient[]): SignalProvider {
+/**
+ * Sync report from the `argoproj.io/v1alpha1` Application objects in the
+ * watch cache (each cluster acts as an "instance"; `argocd/instance-name`
+ * may name clusters). Used when no Argo CD REST instance is configured.
+ */
+export function readClusterSyncReport(
+  entityRef: string,
+  annotations: Record<string, string>,
+  cache: ResourceCache,
+): SyncReport {
+  const clusters = cache.clusterNames();
+  const located = locateApps(annotations, clusters);
+  if (!located.ok) {
+    return {
+      entityRef,
+      apps: [],
+      problems: [
+        {
+          instance: '',
+          problem: {
+            upstream: located.annotation
+              ? `annotation ${located.annotation}`
+              : 'Argo CD',
+            fault: located.fault,
+            message: located.message,
+          },
+        },
+      ],
+    };
+  }
+  const apps: SyncApp[] = [];
+  const problems: SyncReport['problems'] = [];
+  const at = new Date();
+  for (const cluster of located.locator.instances) {
+    const state = cache.state(cluster, 'applications');
+    if (state?.lastError) {
+      problems.push({ instance: cluster, problem: state.lastError });
+      continue;
+    }
+    const objects = cache.list(
+      cluster,
+      'applications',
+    ) as unknown as ArgoApplication[];
+    const pseudoClient = {
+      instance: { name: cluster } as ArgoCdClient['instance'],
+      appUrl: (name: string, namespace?: string) =>
+        `kubernetes://${cluster}/apis/argoproj.io/v1alpha1/namespaces/${
+          namespace ?? 'argocd'
+        }/applications/${name}`,
+    };
+    for (const app of matchApps(objects, located.locator))
+      apps.push(toSyncApp(app, pseudoClient, at));
+  }
+  return { entityRef, apps, problems };
+}
+
+/**
+ * The sync signal: Argo CD's REST API for configured instances (Roadie's
+ * annotations plus `argocd/instance-name`), else the Application objects
+ * read through the Kubernetes API.
+ */
+export function syncSignalProvider(
+  clients: ArgoCdClient[],
+  cache?: ResourceCache,
+): SignalProvider {
   return {
     signal: 'sync',
     notApplicableReason: () =>
@@ -133,11 +202,18 @@ export function syncSignalProvider(clients: ArgoCdClient[]): SignalProvider {
         !annotations[ANNOTATION_ARGOCD_APP_SELECTOR]
       )
         return undefined;
-      const report = await readSyncReport(
-        stringifyEntityRef(entity),
-        annotations,
-        clients,
-      );
+      const report =
+        clients.length > 0 || !cache
+          ? await readSyncReport(
+              stringifyEntityRef(entity),
+              annotations,
+              clients,
+            )
+          : readClusterSyncReport(
+              stringifyEntityRef(entity),
+              annotations,
+              cache,
+            );
       const checkedAt = new Date().toISOString();
       const parts: string[] = [];
       let status: SignalStatus = report.apps.length ? 'ok' : 'error';
