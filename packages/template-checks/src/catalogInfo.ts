@@ -59,6 +59,8 @@ export function parseEntities(text: string): Entity[] {
 }
 
 export interface CatalogExpectations {
+  /** the template's own `mlops.io/template-version` */
+  templateVersion: string;
   name: string;
   runtime: string;
   ci: string;
@@ -88,7 +90,7 @@ export function expectedAnnotations(
   const slug = `${params.get('owner')}/${params.get('repo')}`;
   return {
     'backstage.io/source-template': 'template:default/model-service',
-    'mlops.io/template-version': '1.0.0',
+    'mlops.io/template-version': exp.templateVersion,
     'mlops.io/image-repository': `${exp.registryHost.toLowerCase()}/${
       exp.registryOrg
     }/${exp.name}`,

@@ -3,27 +3,31 @@
  * `POST /api/scaffolder/v2/tasks`:
  *
  * - a valid run with `publish:github` replaced by a push to a local bare
- *   repository: the GitOps registration lands as a real commit with the
- *   expected tree in the app-of-apps repository, and the catalog receives
- *   the registration;
+ *   repository: the Jenkins simulator gets the multibranch job for that
+ *   repository, the Harbor simulator the registry project, the GitOps
+ *   registration lands as a real commit with the expected tree in the
+ *   app-of-apps repository, and the catalog receives the registration;
  * - invalid inputs are refused before anything is published: by the
  *   template's parameter schema (HTTP 400, no task) or by the `validate`
  *   step (task failed at `validate`, no later step ran), with nothing pushed
- *   to any repository and nothing registered in the catalog.
+ *   to any repository, no request to Jenkins or Harbor and nothing
+ *   registered in the catalog.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Entity } from '@backstage/catalog-model';
 import YAML from 'yaml';
+import {
+  CiPeers,
+  configXmlText,
+  scaffolderConfig,
+  startCiPeers,
+} from './ciPeers';
 import { BareRepo, createBareRepo, git, redirectGitUrls } from './gitRepo';
 import { LOCAL_PUBLISH_ACTION, localPublishModule } from './localPublish';
-import {
-  combinations,
-  GITOPS_REPO_URL,
-  REGISTRY_HOST,
-  valuesFor,
-} from './matrix';
+import { combinations, GITOPS_REPO_URL, valuesFor } from './matrix';
 import {
   ScaffolderHarness,
   startScaffolder,
@@ -64,10 +68,14 @@ const localPublishTemplate: TemplateEntity = {
     ),
   },
 };
-/** The same steps without the form's parameter schema: only the validate step guards them. */
+/**
+ * The same steps (publish-github pushing locally, so every later step could
+ * really write) without the form's parameter schema: only the validate step
+ * guards them.
+ */
 const noSchemaTemplate: TemplateEntity = {
-  ...template,
-  spec: { ...template.spec, parameters: [] },
+  ...localPublishTemplate,
+  spec: { ...localPublishTemplate.spec, parameters: [] },
 };
 
 /** steps that executed (finished as completed or failed), in order */
@@ -101,6 +109,7 @@ let gitops: BareRepo;
 let sourceRepo: BareRepo;
 let restoreGit: () => void;
 let scaffolder: ScaffolderHarness;
+let peers: CiPeers;
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'template-checks-run-'));
@@ -112,18 +121,9 @@ beforeAll(async () => {
   // the published repository starts empty: drop the seed branch
   git(['update-ref', '-d', 'refs/heads/main'], sourceRepo.dir);
   restoreGit = redirectGitUrls(tmp, { [GITOPS_REPO_URL]: gitops.fileUrl });
+  peers = await startCiPeers();
   scaffolder = await startScaffolder({
-    config: {
-      mlops: {
-        registries: [
-          {
-            name: 'harbor',
-            host: REGISTRY_HOST,
-            url: `https://${REGISTRY_HOST}`,
-          },
-        ],
-      },
-    },
+    config: scaffolderConfig(peers),
     entities: [
       asCatalogEntity(template, 'model-service'),
       asCatalogEntity(localPublishTemplate, 'model-service-local-publish'),
@@ -141,11 +141,25 @@ beforeAll(async () => {
 afterAll(async () => {
   restoreGit?.();
   await scaffolder?.stop();
+  await peers?.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
+/** The task's output link titled `title`. */
+const linkOf = (events: TaskEvent[], title: string) =>
+  (
+    (events.find(e => e.type === 'completion')?.body.output?.links ?? []) as {
+      title?: string;
+      url?: string;
+    }[]
+  ).find(l => l.title === title)?.url;
+
 describe('a real run (publish to a local repository)', () => {
-  const combo = { ...combinations()[0], name: 'fraud-detector' };
+  const combo = {
+    ...combinations()[0],
+    name: 'fraud-detector',
+    createRegistryProject: true,
+  };
   const values = valuesFor(template, combo);
   let result: Awaited<ReturnType<ScaffolderHarness['waitForTask']>>;
   let gitopsBefore: string;
@@ -167,6 +181,11 @@ describe('a real run (publish to a local repository)', () => {
   });
 
   it('completes every step', () => {
+    expect([values.ci, values.registryOrg, values.gitCredentialsId]).toEqual([
+      'jenkins',
+      'ml',
+      'git-credentials',
+    ]);
     expect([result.task.status, failureOf(result.events)]).toEqual([
       'completed',
       '',
@@ -178,12 +197,45 @@ describe('a real run (publish to a local repository)', () => {
       'fetch-ci',
       'fetch-gitops',
       'publish-github',
+      'ensure-registry-project',
+      'create-jenkins-job',
       'register-gitops',
       'register',
     ]);
     expect(stepsSkipped(result.events)).toEqual([
       'publish-gitlab',
       'publish-gitea',
+    ]);
+  });
+
+  it('creates the multibranch job ml/fraud-detector on Jenkins, scanning the published repository for its Jenkinsfile', () => {
+    const folder = peers.jenkins.job('ml');
+    expect(folder?.type).toBe('folder');
+    const job = peers.jenkins.job('ml/fraud-detector');
+    expect(job?.type).toBe('multibranch');
+    const xml = job?.configXml ?? '';
+    const remote = configXmlText(xml, 'remote');
+    // the clone URL publish answered with: the repository that received the push
+    expect(remote).toBe(linkOf(result.events, 'Repository'));
+    expect(remote).toBe(sourceRepo.fileUrl);
+    expect(configXmlText(xml, 'credentialsId')).toBe('git-credentials');
+    const scriptPath = configXmlText(xml, 'scriptPath');
+    expect(scriptPath).toBe('Jenkinsfile');
+    // following the job's remote and scriptPath leads to the generated pipeline
+    const jenkinsfile = git(
+      ['show', `main:${scriptPath}`],
+      fileURLToPath(remote!),
+    );
+    expect(jenkinsfile).toContain('pipeline {');
+    expect(jenkinsfile).toContain(`${values.registryHost}/ml/fraud-detector`);
+    expect(linkOf(result.events, 'Jenkins job')).toBe(
+      `${peers.jenkins.url}/job/ml/job/fraud-detector/`,
+    );
+  });
+
+  it('creates the registry project ml (private) on Harbor', () => {
+    expect(peers.harbor.projects()).toEqual([
+      expect.objectContaining({ name: 'ml', public: false }),
     ]);
   });
 
@@ -256,10 +308,17 @@ describe('a real run (publish to a local repository)', () => {
 });
 
 describe('invalid inputs are refused before anything is published', () => {
-  const base = valuesFor(template, {
-    ...combinations()[0],
-    name: 'refused-svc',
-  });
+  // Past validate, these values would write to every peer: the source and
+  // GitOps repositories, a Jenkins job (ci jenkins) and a Harbor project
+  // (a new one: registryOrg refused).
+  const base = {
+    ...valuesFor(template, {
+      ...combinations()[0],
+      name: 'refused-svc',
+      createRegistryProject: true,
+    }),
+    registryOrg: 'refused',
+  };
   const cases: {
     what: string;
     values: Record<string, unknown>;
@@ -304,17 +363,31 @@ describe('invalid inputs are refused before anything is published', () => {
   let gitopsRefs: string;
   let sourceRefs: string;
   let registrations: number;
+  let peerRequests: ReturnType<CiPeers['requestCounts']>;
+  let peerWrites: ReturnType<CiPeers['writes']>;
+  let harborProjects: ReturnType<CiPeers['harbor']['projects']>;
   beforeAll(() => {
     gitopsRefs = gitops.refs();
     sourceRefs = sourceRepo.refs();
     registrations = scaffolder.catalog.addedLocations.length;
+    peerRequests = peers.requestCounts();
+    peerWrites = peers.writes();
+    harborProjects = peers.harbor.projects();
   });
 
-  /** no branch of either repository moved and the catalog received nothing */
+  /**
+   * No branch of either repository moved, the catalog received nothing, and
+   * Jenkins and Harbor received no request at all (so no write either):
+   * their request logs and state are as before.
+   */
   const expectNothingWritten = () => {
     expect(gitops.refs()).toBe(gitopsRefs);
     expect(sourceRepo.refs()).toBe(sourceRefs);
     expect(scaffolder.catalog.addedLocations.length).toBe(registrations);
+    expect(peers.requestCounts()).toEqual(peerRequests);
+    expect(peers.writes()).toEqual(peerWrites);
+    expect(peers.jenkins.job('refused')).toBeUndefined();
+    expect(peers.harbor.projects()).toEqual(harborProjects);
   };
 
   /** the task failed at validate with the expected message, and no other step did anything */

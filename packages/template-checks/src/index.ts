@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 export * from './catalogInfo';
+export * from './ciPeers';
 export * from './crds';
 export * from './dockerfileRules';
 export * from './gitRepo';
@@ -21,3 +22,4 @@ export * from './prunedFields';
 export * from './scaffolderHarness';
 export * from './semantics';
 export * from './templateFiles';
+export * from './templateMetadata';

@@ -1,8 +1,12 @@
 /**
  * A stand-in for `publish:github` in real (non-dry) runs: pushes the
  * workspace's source folder to a local bare repository and answers with the
- * GitHub-style URLs `publish:github` would return, so the template's later
- * steps (`register-gitops`, `catalog:register`) run unchanged.
+ * outputs `publish:github` has, so the template's later steps
+ * (`create-jenkins-job`, `register-gitops`, `catalog:register`) run
+ * unchanged. `remoteUrl` is the clone URL of the repository that really
+ * received the push (its `file://` URL), so whatever is pointed at it can be
+ * followed; `repoContentsUrl` is GitHub-style, as the catalog's GitHub
+ * integration resolves it.
  */
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import {
@@ -11,6 +15,7 @@ import {
 } from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { git } from './gitRepo';
 
 export const LOCAL_PUBLISH_ACTION = 'template-checks:publish:bare-repo';
@@ -55,11 +60,11 @@ function createLocalPublishAction(bareRepoDir: string) {
         dir,
       );
       git(['push', '--quiet', bareRepoDir, branch], dir);
-      const remoteUrl = `https://${host}/${params.get('owner')}/${params.get(
+      const htmlUrl = `https://${host}/${params.get('owner')}/${params.get(
         'repo',
       )}`;
-      ctx.output('remoteUrl', remoteUrl);
-      ctx.output('repoContentsUrl', `${remoteUrl}/blob/${branch}`);
+      ctx.output('remoteUrl', pathToFileURL(bareRepoDir).href);
+      ctx.output('repoContentsUrl', `${htmlUrl}/blob/${branch}`);
     },
   });
 }

@@ -1,7 +1,7 @@
 /**
  * The model-service template's main option combinations. Every runtime × ci
- * pair runs once (15 runs); syncPolicy, imageUpdater, the GPU shape and the
- * fastapi extras rotate over those runs so that every value appears at least
+ * pair runs once (15 runs); syncPolicy, imageUpdater, createRegistryProject,
+ * the GPU shape and the fastapi extras rotate over those runs so that every value appears at least
  * once, and with more than one runtime. Options that only change a value
  * copied verbatim (description, cpu, memory, cluster, ...) keep one value.
  */
@@ -29,6 +29,8 @@ export interface Combination {
   ci: Ci;
   syncPolicy: 'automated' | 'manual';
   imageUpdater: boolean;
+  /** runs the Harbor step (ensure-registry-project) */
+  createRegistryProject: boolean;
   gpuCount: number;
   gpuProduct?: string;
   enableRedis?: boolean;
@@ -75,6 +77,7 @@ export function combinations(): Combination[] {
         ci,
         syncPolicy: i % 2 === 0 ? 'automated' : 'manual',
         imageUpdater: Math.floor(i / 2) % 2 === 1,
+        createRegistryProject: (r + c) % 2 === 1,
         ...gpuShape(runtime, c),
         ...(runtime === 'fastapi'
           ? { enableRedis: c >= 1, enableChroma: c === 2 }
@@ -86,13 +89,19 @@ export function combinations(): Combination[] {
   return result;
 }
 
+type Branch = {
+  properties?: Record<string, { default?: unknown; enum?: unknown[] }>;
+};
+
 /**
- * Defaults the form would fill in for `runtime`: top-level `default`s plus
- * those of the runtime's branch under `dependencies.runtime.oneOf`.
+ * Defaults the form would fill in once the user picked `choices` (e.g.
+ * runtime and ci): top-level `default`s plus those of the matching branch of
+ * every `dependencies.<field>.oneOf` (the branch whose `<field>.enum` holds
+ * the chosen value, or the field's default when it was not chosen).
  */
 export function formDefaults(
   template: TemplateEntity,
-  runtime: string,
+  choices: Record<string, unknown>,
 ): Record<string, unknown> {
   const defaults: Record<string, unknown> = {};
   const take = (
@@ -105,24 +114,16 @@ export function formDefaults(
   };
   for (const page of parameterPages(template)) {
     take(page.properties);
-    const branches = (
-      page.dependencies?.runtime as
-        | {
-            oneOf?: {
-              properties?: Record<
-                string,
-                { default?: unknown; enum?: unknown[] }
-              >;
-            }[];
-          }
-        | undefined
-    )?.oneOf;
-    const branch = branches?.find(b =>
-      b.properties?.runtime?.enum?.includes(runtime),
-    );
-    if (branch) {
-      const { runtime: _runtime, ...rest } = branch.properties ?? {};
-      take(rest);
+    for (const [field, dependency] of Object.entries(page.dependencies ?? {})) {
+      const branches = (dependency as { oneOf?: Branch[] } | undefined)?.oneOf;
+      const chosen = choices[field] ?? defaults[field];
+      const branch = branches?.find(b =>
+        b.properties?.[field]?.enum?.includes(chosen),
+      );
+      if (branch) {
+        const { [field]: _field, ...rest } = branch.properties ?? {};
+        take(rest);
+      }
     }
   }
   return defaults;
@@ -134,7 +135,7 @@ export function valuesFor(
   combo: Combination,
 ): Record<string, unknown> {
   const values: Record<string, unknown> = {
-    ...formDefaults(template, combo.runtime),
+    ...formDefaults(template, { runtime: combo.runtime, ci: combo.ci }),
     name: combo.name,
     description: `${combo.runtime} model service (${combo.ci})`,
     owner: 'group:default/ml-platform',
@@ -149,6 +150,7 @@ export function valuesFor(
     imageUpdater: combo.imageUpdater,
     gitopsRepoUrl: GITOPS_REPO_URL,
     gpuCount: combo.gpuCount,
+    createRegistryProject: combo.createRegistryProject,
   };
   if (combo.gpuProduct) values.gpuProduct = combo.gpuProduct;
   if (combo.system) values.system = combo.system;

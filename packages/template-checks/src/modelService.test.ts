@@ -5,8 +5,9 @@
  * `POST /api/scaffolder/v2/dry-run`, and what it generates is checked against
  * real tools: kube-apiserver 1.20 (server-side apply, dryRun=All, CRDs for
  * Application and InferenceService), CodeNarc (npm-groovy-lint), Dockerfile
- * parsing plus our rules, the catalog backend's entity validation, and the
- * app-of-apps git repository the template registers into.
+ * parsing plus our rules, the catalog backend's entity validation, the
+ * app-of-apps git repository the template registers into, and the Jenkins
+ * and Harbor simulators its last steps check (read-only in a dry run).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +20,12 @@ import {
   parseEntities,
   startCatalogValidator,
 } from './catalogInfo';
+import {
+  CiPeers,
+  configXmlText,
+  scaffolderConfig,
+  startCiPeers,
+} from './ciPeers';
 import { checkDockerfile, formatDockerfileProblems } from './dockerfileRules';
 import { BareRepo, createBareRepo, redirectGitUrls } from './gitRepo';
 import { lintJenkinsfiles } from './groovyLint';
@@ -42,6 +49,7 @@ import {
   REGISTRY_HOST,
   valuesFor,
 } from './matrix';
+import { TEMPLATE_VERSION_ANNOTATION } from './templateMetadata';
 import {
   DryRunResult,
   ScaffolderHarness,
@@ -61,6 +69,8 @@ jest.setTimeout(60_000);
 
 const TEMPLATE_DIR = templateDir('model-service');
 const template = readTemplate(TEMPLATE_DIR);
+const TEMPLATE_VERSION =
+  template.metadata.annotations?.[TEMPLATE_VERSION_ANNOTATION] ?? '';
 const directoryContents = serializeDirectory(TEMPLATE_DIR);
 const COMBOS = combinations();
 const OVERLAYS = ['dev', 'prod'] as const;
@@ -91,6 +101,7 @@ let scaffolder: ScaffolderHarness;
 let kube: RunningKubeApiserver;
 let kubeClient: KubeClient;
 let catalog: CatalogValidator;
+let peers: CiPeers;
 const rendered = new Map<string, Rendered>();
 
 function expectationsOf(r: Rendered): Expectations {
@@ -168,20 +179,9 @@ beforeAll(async () => {
     'apps-of-apps/.gitkeep': '',
   });
   restoreGit = redirectGitUrls(tmp, { [GITOPS_REPO_URL]: gitops.fileUrl });
+  peers = await startCiPeers();
   [scaffolder, kube, catalog] = await Promise.all([
-    startScaffolder({
-      config: {
-        mlops: {
-          registries: [
-            {
-              name: 'harbor',
-              host: REGISTRY_HOST,
-              url: `https://${REGISTRY_HOST}`,
-            },
-          ],
-        },
-      },
-    }),
+    startScaffolder({ config: scaffolderConfig(peers) }),
     startKubeApiserver(),
     startCatalogValidator(),
   ]);
@@ -203,44 +203,92 @@ beforeAll(async () => {
 
 afterAll(async () => {
   restoreGit?.();
-  await Promise.all([scaffolder?.stop(), kube?.stop(), catalog?.stop()]);
+  await Promise.all([
+    scaffolder?.stop(),
+    kube?.stop(),
+    catalog?.stop(),
+    peers?.stop(),
+  ]);
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
+/** The last status the dry-run log reports for a step. */
+function statusOf(r: Rendered, stepId: string): string | undefined {
+  return (r.dryRun.log ?? [])
+    .filter(l => l.body.stepId === stepId && l.body.status)
+    .map(l => l.body.status)
+    .pop();
+}
+
+function linkOf(r: Rendered, title: string): string | undefined {
+  return (
+    (r.dryRun.output?.links ?? []) as { title?: string; url?: string }[]
+  ).find(l => l.title === title)?.url;
+}
+
 describe.each(COMBOS.map(c => [c.name, c] as const))('%s', (name, combo) => {
-  it('runs through the scaffolder: validate, fetch and register-gitops run, publish and catalog:register are skipped in dry-run', () => {
+  it('runs through the scaffolder: validate, fetch, the CI steps and register-gitops run, publish and catalog:register are skipped in dry-run', () => {
     const r = get(name);
-    const statusOf = (stepId: string) =>
-      (r.dryRun.log ?? [])
-        .filter(l => l.body.stepId === stepId && l.body.status)
-        .map(l => l.body.status)
-        .pop();
-    for (const step of [
-      'validate',
-      'fetch-source',
-      'fetch-runtime',
-      'fetch-ci',
-      'fetch-gitops',
-      'register-gitops',
-    ]) {
-      expect([step, statusOf(step)]).toEqual([step, 'completed']);
-    }
-    for (const step of [
-      'publish-github',
-      'publish-gitlab',
-      'publish-gitea',
-      'register',
-    ]) {
-      expect([step, statusOf(step)]).toEqual([step, 'skipped']);
-    }
+    const jenkins = combo.ci === 'jenkins';
+    const expected: Record<string, string> = {
+      validate: 'completed',
+      'fetch-source': 'completed',
+      'fetch-runtime': 'completed',
+      'fetch-ci': 'completed',
+      'fetch-gitops': 'completed',
+      'publish-github': 'skipped',
+      'publish-gitlab': 'skipped',
+      'publish-gitea': 'skipped',
+      'ensure-registry-project': combo.createRegistryProject
+        ? 'completed'
+        : 'skipped',
+      'create-jenkins-job': jenkins ? 'completed' : 'skipped',
+      'register-gitops': 'completed',
+      register: 'skipped',
+    };
+    const steps = template.spec.steps.map(s => String(s.id));
+    expect(steps).toEqual(Object.keys(expected));
+    expect(Object.fromEntries(steps.map(s => [s, statusOf(r, s)]))).toEqual(
+      expected,
+    );
     // register-gitops made a real commit in its throw-away clone of the app-of-apps repository
-    const commitLink = (
-      (r.dryRun.output?.links ?? []) as { title?: string; url?: string }[]
-    ).find(l => l.title === 'GitOps commit');
-    expect(commitLink?.url).toMatch(
+    const commitLink = linkOf(r, 'GitOps commit');
+    expect(commitLink).toMatch(
       /^https:\/\/git\.ml\.internal\/platform\/gitops\/commit\/[0-9a-f]{40}$/,
     );
-    expect(commitLink?.url).not.toMatch(/0{40}$/);
+    expect(commitLink).not.toMatch(/0{40}$/);
+  });
+
+  it(`${
+    combo.ci === 'jenkins'
+      ? 'plans the multibranch job ml/<name> for the repository (clone URL from the form in a dry run) and links it'
+      : 'creates no Jenkins job and links none'
+  }`, () => {
+    const r = get(name);
+    // the config.xml the action would POST, as its dry run logs it
+    const planned = (r.dryRun.log ?? [])
+      .filter(l => l.body.stepId === 'create-jenkins-job')
+      .map(l => l.body.message)
+      .find(m => m.includes('would POST config.xml'));
+    const plan = planned && {
+      job: /would POST config\.xml for (\S+):/.exec(planned)?.[1],
+      remote: configXmlText(planned, 'remote'),
+      credentialsId: configXmlText(planned, 'credentialsId'),
+      scriptPath: configXmlText(planned, 'scriptPath'),
+    };
+    expect({ link: linkOf(r, 'Jenkins job'), plan }).toEqual(
+      combo.ci === 'jenkins'
+        ? {
+            link: `${peers.jenkins.url}/job/ml/job/${name}/`,
+            plan: {
+              job: `ml/${name}`,
+              remote: `https://github.com/ml-platform/${name}.git`,
+              credentialsId: 'git-credentials',
+              scriptPath: 'Jenkinsfile',
+            },
+          }
+        : { link: undefined, plan: undefined },
+    );
   });
 
   it('leaves no unrendered template syntax in any file', () => {
@@ -325,6 +373,7 @@ describe.each(COMBOS.map(c => [c.name, c] as const))('%s', (name, combo) => {
     const v = r.values;
     expect(
       checkComponent(component!, {
+        templateVersion: TEMPLATE_VERSION,
         name,
         runtime: combo.runtime,
         ci: combo.ci,
@@ -366,21 +415,45 @@ const ALLOWED_HOSTS =
   )?.allowedHosts ?? [];
 
 it.each(ALLOWED_HOSTS)(
-  'a repository on %s (offered by the form) can be published: its publish action is installed',
+  'a repository on %s (offered by the form) can be published: its publish action is installed, and the Jenkins job gets its clone URL',
   async host => {
+    // GitLab owners may be subgroups, which the RepoUrlPicker encodes as %2F
+    const owner = host === 'gitlab.com' ? 'ml-platform/serving' : 'ml-platform';
     const values = {
       ...valuesFor(template, COMBOS[0]),
       name: 'host-check',
-      repoUrl: `${host}?owner=ml-platform&repo=host-check`,
+      repoUrl: `${host}?owner=${encodeURIComponent(owner)}&repo=host-check`,
     };
+    expect(COMBOS[0].ci).toBe('jenkins');
     const result = await scaffolder.dryRun(template, values, directoryContents);
     expect([result.status, result.error?.message]).toEqual([200, undefined]);
+    const planned = (result.log ?? [])
+      .map(l => l.body.message)
+      .find(m => m.includes('would POST config.xml'));
+    expect(configXmlText(planned ?? '', 'remote')).toBe(
+      `https://${host}/${owner}/host-check.git`,
+    );
   },
 );
 
 it('the dry-runs pushed nothing to the app-of-apps repository', () => {
   expect(gitops.commitCount()).toBe(1);
   expect(gitops.files()).toEqual(['README.md', 'apps-of-apps/.gitkeep']);
+});
+
+it('the dry-runs looked Jenkins and Harbor up but wrote nothing to either', () => {
+  // the create-jenkins-job and ensure-registry-project dry runs made their read-only checks …
+  const jenkinsRuns = COMBOS.filter(c => c.ci === 'jenkins').length;
+  const harborRuns = COMBOS.filter(c => c.createRegistryProject).length;
+  expect(jenkinsRuns).toBeGreaterThan(0);
+  expect(harborRuns).toBeGreaterThan(0);
+  const counts = peers.requestCounts();
+  expect(counts.jenkins).toBeGreaterThanOrEqual(jenkinsRuns);
+  expect(counts.harbor).toBeGreaterThanOrEqual(harborRuns);
+  // … and changed nothing
+  expect(peers.writes()).toEqual([]);
+  expect(peers.jenkins.job('ml')).toBeUndefined();
+  expect(peers.harbor.projects()).toEqual([]);
 });
 
 it('every generated Jenkinsfile passes CodeNarc (npm-groovy-lint, recommended-jenkinsfile) with zero errors', async () => {
