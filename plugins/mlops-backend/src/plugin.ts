@@ -69,7 +69,6 @@ export const mlopsPlugin = createBackendPlugin({
         );
         permissionsRegistry.addPermissions(mlopsPermissions);
         const images = ImageService.create({ config, logger });
-        const goldenPaths = GoldenPathsService.create({ catalog });
 
         // Every upstream is read from config at startup; a bad entry stops the
         // backend with a message naming the key. Unconfigured ones say so on cards.
@@ -127,6 +126,10 @@ export const mlopsPlugin = createBackendPlugin({
             argocd.instances.map(i => i.name).join(', ') || 'none'
           }; inference endpoint rules: ${inference.allowedEndpoints.length}`,
         );
+        const goldenPaths = GoldenPathsService.create({
+          catalog,
+          cluster: cache,
+        });
         const health = new HealthService(providers, logger, {
           providerTimeoutMs: 10_000,
         });

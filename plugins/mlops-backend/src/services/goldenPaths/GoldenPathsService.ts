@@ -18,6 +18,7 @@ import {
 } from '@internal/plugin-mlops-common';
 import { parseChangelog } from './changelog';
 import { checkEntity } from './checks';
+import { ObjectSource } from '../../upstreams/kubernetes';
 import { TemplateVersion, judgeDrift, templateVersion } from './drift';
 
 const TEMPLATE_FIELDS = [
@@ -76,13 +77,20 @@ export class GoldenPathsService {
   private constructor(
     private readonly catalog: CatalogService,
     private readonly now: () => number,
+    private readonly cluster: ObjectSource | undefined,
   ) {}
 
   static create(options: {
     catalog: CatalogService;
     now?: () => number;
+    /** The Kubernetes watch cache, for the resource and GPU checks. */
+    cluster?: ObjectSource;
   }): GoldenPathsService {
-    return new GoldenPathsService(options.catalog, options.now ?? Date.now);
+    return new GoldenPathsService(
+      options.catalog,
+      options.now ?? Date.now,
+      options.cluster,
+    );
   }
 
   async getReport(options: {
@@ -112,7 +120,9 @@ export class GoldenPathsService {
       );
       const row = templateRef ? rows.get(templateRef) : undefined;
       if (row) {
-        row.template.entities.push(toGoldenPathEntity(entity, row.version));
+        row.template.entities.push(
+          toGoldenPathEntity(entity, row.version, this.cluster),
+        );
       }
     }
 
@@ -256,6 +266,7 @@ function toTemplateRow(entity: Entity): TemplateRow {
 function toGoldenPathEntity(
   entity: Entity,
   version: TemplateVersion,
+  cluster: ObjectSource | undefined,
 ): GoldenPathEntity {
   const namespace = entity.metadata.namespace ?? DEFAULT_NAMESPACE;
   const spec = (entity.spec ?? {}) as { owner?: unknown; lifecycle?: unknown };
@@ -274,7 +285,7 @@ function toGoldenPathEntity(
       entity.metadata.annotations?.[ANNOTATION_TEMPLATE_VERSION],
       version,
     ),
-    checks: checkEntity(entity),
+    checks: checkEntity(entity, cluster),
   };
 }
 

@@ -8,13 +8,11 @@ import {
   ANNOTATION_JENKINS_JOB_FULL_NAME,
   GoldenPathCheck,
 } from '@internal/plugin-mlops-common';
+import { ObjectSource } from '../../upstreams/kubernetes';
+import { workloadChecks } from './workloadChecks';
 
 const GITHUB_PROJECT_SLUG = 'github.com/project-slug';
 const GITLAB_PROJECT_SLUG = 'gitlab.com/project-slug';
-
-/** Reason of every check that needs live workload data the backend does not read yet. */
-export const NEEDS_CLUSTER_DATA =
-  'needs workload data from the cluster (not connected yet)';
 
 type Annotations = Record<string, string | undefined>;
 
@@ -84,27 +82,19 @@ function imageCheck(a: Annotations): GoldenPathCheck {
 }
 
 /**
- * The golden-path checks of one entity, from its catalog annotations. Checks
- * that need the cluster (resource limits, GPU request vs. GPU product) are
- * `unknown` until workload data is connected; they are never `ok` by default.
+ * The golden-path checks of one entity: CI, Argo CD and image from its
+ * annotations; resource limits and GPU product from the cluster's watch
+ * cache (unknown, never ok, when no cluster data is available).
  */
-export function checkEntity(entity: Entity): GoldenPathCheck[] {
+export function checkEntity(
+  entity: Entity,
+  source?: ObjectSource,
+): GoldenPathCheck[] {
   const annotations: Annotations = entity.metadata.annotations ?? {};
   return [
     ciCheck(annotations),
     argocdCheck(annotations),
     imageCheck(annotations),
-    {
-      id: 'resources',
-      label: 'Resource limits',
-      status: 'unknown',
-      reason: NEEDS_CLUSTER_DATA,
-    },
-    {
-      id: 'gpu',
-      label: 'GPU request matches product',
-      status: 'unknown',
-      reason: NEEDS_CLUSTER_DATA,
-    },
+    ...workloadChecks(entity, source),
   ];
 }

@@ -14,7 +14,7 @@ import { componentEntity, templateEntity } from './fixtures';
 const SOURCE = 'backstage.io/source-template';
 const VERSION = 'mlops.io/template-version';
 const UNKNOWN_REASON =
-  'needs workload data from the cluster (not connected yet)';
+  'needs workload data: no Kubernetes cluster is configured';
 
 const changelog = JSON.stringify([
   { version: '1.0.0', changes: ['first release'] },

@@ -6,7 +6,7 @@ import {
 } from '@internal/plugin-mlops-common';
 
 export const CLUSTER_REASON =
-  'needs workload data from the cluster (not connected yet)';
+  'needs workload data: no Kubernetes cluster is configured';
 
 function checks(
   overrides: Partial<
