@@ -144,6 +144,19 @@ export interface Config {
       allowFileRepoUrls?: boolean;
     };
   };
+  /** Kubernetes clusters, as Backstage's Kubernetes plugin configures them (only the key mlops adds is listed here). */
+  kubernetes?: {
+    clusterLocatorMethods?: Array<{
+      clusters?: Array<{
+        /**
+         * Token of an account allowed to `patch` Deployments/StatefulSets; used only by the
+         * restart action (reads use serviceAccountToken). Without it, restart answers 501.
+         * @visibility secret
+         */
+        writeServiceAccountToken?: string;
+      }>;
+    }>;
+  };
   /** Argo CD instances, in the shape Roadie's Argo CD plugin reads. */
   argocd?: {
     username?: string;

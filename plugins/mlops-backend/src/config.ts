@@ -1,7 +1,8 @@
 import { Config } from '@backstage/config';
 import { z } from 'zod';
 
-const hostPattern = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i;
+const hostPattern =
+  /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i;
 
 function safeUrl(u: string): URL | undefined {
   try {
@@ -12,19 +13,31 @@ function safeUrl(u: string): URL | undefined {
 }
 
 const registrySchema = z.object({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-_.]*$/i, 'letters, digits, - _ . only'),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-_.]*$/i, 'letters, digits, - _ . only'),
   url: z
     .string()
     .url()
-    .refine(u => /^https?:$/.test(safeUrl(u)?.protocol ?? 'https:'), 'must be http:// or https://')
-    .refine(u => !safeUrl(u)?.username && !safeUrl(u)?.password, 'must not contain credentials; use username/password'),
+    .refine(
+      u => /^https?:$/.test(safeUrl(u)?.protocol ?? 'https:'),
+      'must be http:// or https://',
+    )
+    .refine(
+      u => !safeUrl(u)?.username && !safeUrl(u)?.password,
+      'must not contain credentials; use username/password',
+    ),
   host: z.string().regex(hostPattern, 'must be host[:port]').optional(),
   type: z.enum(['distribution', 'harbor']).default('distribution'),
   uiUrl: z.string().url().optional(),
   username: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
-  authHosts: z.array(z.string().regex(hostPattern, 'must be host[:port]')).default([]),
-  redirectHosts: z.array(z.string().regex(hostPattern, 'must be host[:port]')).default([]),
+  authHosts: z
+    .array(z.string().regex(hostPattern, 'must be host[:port]'))
+    .default([]),
+  redirectHosts: z
+    .array(z.string().regex(hostPattern, 'must be host[:port]'))
+    .default([]),
   timeoutMs: z.number().int().min(100).max(120_000).default(5000),
   concurrency: z.number().int().min(1).max(64).default(4),
   refreshSeconds: z.number().int().min(1).max(86_400).default(60),
@@ -71,16 +84,23 @@ export function readMlopsConfig(config: Config): MlopsConfig {
   const seen = new Map<string, string>();
   const problems: string[] = [];
   for (const r of registries) {
-    if (seen.has(`name:${r.name}`)) problems.push(`  mlops.registries: duplicate name "${r.name}"`);
+    if (seen.has(`name:${r.name}`))
+      problems.push(`  mlops.registries: duplicate name "${r.name}"`);
     if (seen.has(`host:${r.referenceHost}`)) {
       problems.push(
-        `  mlops.registries: host "${r.referenceHost}" is used by both "${seen.get(`host:${r.referenceHost}`)}" and "${r.name}"`,
+        `  mlops.registries: host "${
+          r.referenceHost
+        }" is used by both "${seen.get(`host:${r.referenceHost}`)}" and "${
+          r.name
+        }"`,
       );
     }
     seen.set(`name:${r.name}`, r.name);
     seen.set(`host:${r.referenceHost}`, r.name);
     if (r.password && !r.username) {
-      problems.push(`  mlops.registries[${r.name}]: password is set but username is not`);
+      problems.push(
+        `  mlops.registries[${r.name}]: password is set but username is not`,
+      );
     }
   }
   if (problems.length) {

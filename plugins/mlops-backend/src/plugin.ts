@@ -6,6 +6,9 @@ import { mlopsPermissions } from '@internal/plugin-mlops-common';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { readMlopsConfig } from './config';
 import { createRouter } from './router';
+import { createActionsRouter } from './routes/actionsRouter';
+import { ActionsService } from './services/actions/ActionsService';
+import { WorkloadRestarter } from './services/actions/WorkloadRestarter';
 import { ImageService } from './services/ImageService';
 import { GoldenPathsService } from './services/goldenPaths';
 import { HealthService, SignalProvider } from './services/health/HealthService';
@@ -44,6 +47,7 @@ export const mlopsPlugin = createBackendPlugin({
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         permissionsRegistry: coreServices.permissionsRegistry,
+        permissions: coreServices.permissions,
         catalog: catalogServiceRef,
       },
       async init({
@@ -53,6 +57,7 @@ export const mlopsPlugin = createBackendPlugin({
         httpRouter,
         httpAuth,
         permissionsRegistry,
+        permissions,
         catalog,
       }) {
         const config = readMlopsConfig(rootConfig);
@@ -77,8 +82,13 @@ export const mlopsPlugin = createBackendPlugin({
         const jenkins = readJenkinsConfig(rootConfig);
         const argocd = readArgoCdConfig(rootConfig);
         const providers: SignalProvider[] = [imageSignalProvider(images)];
+        // One client per upstream, shared by the health signals and the write actions
+        // (a triggered build or sync clears the client's cache).
+        const jenkinsClient =
+          jenkins.instances.length > 0 ? JenkinsClient.create(jenkins) : undefined;
+        const argoClients = argocd.instances.map(i => new ArgoCdClient(i, argocd));
         if (jenkins.instances.length > 0) {
-          providers.push(buildSignalProvider(JenkinsClient.create(jenkins)));
+          providers.push(buildSignalProvider(jenkinsClient!));
         }
         let cache: ResourceCache | undefined;
         if (kubernetes.clusters.length > 0) {
@@ -98,7 +108,7 @@ export const mlopsPlugin = createBackendPlugin({
           // REST for configured Argo CD instances; else the Application objects via the Kubernetes API.
           providers.push(
             syncSignalProvider(
-              argocd.instances.map(i => new ArgoCdClient(i, argocd)),
+              argoClients,
               cache,
             ),
           );
@@ -133,6 +143,19 @@ export const mlopsPlugin = createBackendPlugin({
         const health = new HealthService(providers, logger, {
           providerTimeoutMs: 10_000,
         });
+        const restarter = cache
+          ? WorkloadRestarter.create({ clusters: kubernetes.clusters, objects: cache })
+          : undefined;
+        if (restarter) lifecycle.addShutdownHook(() => restarter.close());
+        httpRouter.use(
+          await createActionsRouter({
+            logger,
+            httpAuth,
+            permissions,
+            catalog,
+            actions: ActionsService.create({ jenkins: jenkinsClient, argocd: argoClients, restarter }),
+          }),
+        );
         httpRouter.use(
           await createRouter({
             logger,

@@ -1,5 +1,14 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
+import {
+  RebuildActionRequest,
+  RebuildActionResponse,
+  RestartActionRequest,
+  RestartActionResponse,
+  RollbackActionRequest,
+  SyncActionRequest,
+  SyncActionResponse,
+} from './actions';
 import { GoldenPathsReport } from './goldenPaths';
 import { ImageReport } from './image';
 
@@ -20,8 +29,35 @@ export interface MlopsApi {
   getGoldenPaths(): Promise<GoldenPathsReport>;
 }
 
+/**
+ * Write actions (each checked against a Backstage permission by the backend;
+ * a denial is a 403 `NotAllowedError`). @public
+ */
+export interface MlopsActionsApi {
+  /** Queues a Jenkins build of one of the entity's jobs. */
+  rebuild(
+    entity: CompoundEntityRef,
+    request?: RebuildActionRequest,
+  ): Promise<RebuildActionResponse>;
+  /** Asks Argo CD to sync one of the entity's applications. */
+  sync(
+    entity: CompoundEntityRef,
+    request?: SyncActionRequest,
+  ): Promise<SyncActionResponse>;
+  /** Asks Argo CD to roll one of the entity's applications back to a history id. */
+  rollback(
+    entity: CompoundEntityRef,
+    request: RollbackActionRequest,
+  ): Promise<SyncActionResponse>;
+  /** Restarts one of the entity's Deployments/StatefulSets like `kubectl rollout restart`. */
+  restart(
+    entity: CompoundEntityRef,
+    request: RestartActionRequest,
+  ): Promise<RestartActionResponse>;
+}
+
 /** @public */
-export class MlopsClient implements MlopsApi {
+export class MlopsClient implements MlopsApi, MlopsActionsApi {
   private readonly discoveryApi: MlopsDiscovery;
   private readonly fetchApi: MlopsFetch;
 
@@ -36,6 +72,47 @@ export class MlopsClient implements MlopsApi {
 
   async getGoldenPaths(): Promise<GoldenPathsReport> {
     return this.get<GoldenPathsReport>('/golden-paths');
+  }
+
+  async rebuild(
+    entity: CompoundEntityRef,
+    request: RebuildActionRequest = {},
+  ): Promise<RebuildActionResponse> {
+    return this.post(`${entityPath(entity)}/actions/rebuild`, request);
+  }
+
+  async sync(
+    entity: CompoundEntityRef,
+    request: SyncActionRequest = {},
+  ): Promise<SyncActionResponse> {
+    return this.post(`${entityPath(entity)}/actions/sync`, request);
+  }
+
+  async rollback(
+    entity: CompoundEntityRef,
+    request: RollbackActionRequest,
+  ): Promise<SyncActionResponse> {
+    return this.post(`${entityPath(entity)}/actions/rollback`, request);
+  }
+
+  async restart(
+    entity: CompoundEntityRef,
+    request: RestartActionRequest,
+  ): Promise<RestartActionResponse> {
+    return this.post(`${entityPath(entity)}/actions/restart`, request);
+  }
+
+  private async post<T>(path: string, body: object): Promise<T> {
+    const baseUrl = await this.discoveryApi.getBaseUrl('mlops');
+    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as T;
   }
 
   private async get<T>(path: string): Promise<T> {

@@ -15,3 +15,4 @@ export * from './permissions';
 export * from './client';
 export * from './build';
 export * from './sync';
+export * from './actions';

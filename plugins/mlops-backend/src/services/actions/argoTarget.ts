@@ -85,11 +85,9 @@ export async function resolveArgoTarget(
     }
   }
   if (found.length === 0) {
-    const what = wanted.app
-      ? `application "${wanted.app}"`
-      : locator.name
-      ? `application "${locator.name}"`
-      : `application matching "${locator.selector}"`;
+    let what = `application matching "${locator.selector}"`;
+    if (locator.name) what = `application "${locator.name}"`;
+    if (wanted.app) what = `application "${wanted.app}"`;
     throw new NotFoundError(
       `no ${what} of this entity is visible on Argo CD ${chosen
         .map(c => c.instance.name)

@@ -209,3 +209,45 @@ describe('readKubernetesConfig', () => {
     }
   });
 });
+
+describe('readKubernetesConfig: writeServiceAccountToken (restart action)', () => {
+  const cluster = (extra: object) => ({
+    kubernetes: {
+      clusterLocatorMethods: [
+        {
+          type: 'config',
+          clusters: [
+            {
+              name: 'prod',
+              url: 'https://10.0.0.1:6443',
+              authProvider: 'serviceAccount',
+              serviceAccountToken: 'read-token',
+              ...extra,
+            },
+          ],
+        },
+      ],
+    },
+  });
+
+  it('is kept apart from the read token; unset means no writes', () => {
+    const withWrite = read(
+      cluster({ writeServiceAccountToken: ' write-token ' }),
+    );
+    expect(withWrite.clusters[0].token).toEqual({
+      kind: 'static',
+      value: 'read-token',
+    });
+    expect(withWrite.clusters[0].writeToken).toEqual({
+      kind: 'static',
+      value: 'write-token',
+    });
+    expect(read(cluster({})).clusters[0]).not.toHaveProperty('writeToken');
+  });
+
+  it('an empty one stops the start with its path', () => {
+    expect(() => read(cluster({ writeServiceAccountToken: '  ' }))).toThrow(
+      'kubernetes.clusterLocatorMethods[0].clusters[0] (cluster "prod"): writeServiceAccountToken is empty',
+    );
+  });
+});

@@ -28,6 +28,11 @@ export interface KubernetesClusterConfig {
   caPem?: string;
   skipTLSVerify: boolean;
   dashboardUrl?: string;
+  /**
+   * `writeServiceAccountToken`: a separate credential for writes (the restart
+   * action's PATCH). Unset: the cluster is read-only for mlops. Secret.
+   */
+  writeToken?: ClusterToken;
 }
 
 export interface KubernetesConfig {
@@ -50,6 +55,7 @@ const clusterSchema = z.object({
     .refine(u => /^https?:\/\//i.test(u), 'must be http:// or https://'),
   authProvider: z.string().min(1, 'must not be empty'),
   serviceAccountToken: z.string().optional(),
+  writeServiceAccountToken: z.string().optional(),
   authMetadata: z.record(z.string(), z.string()).optional(),
   caData: z.string().optional(),
   caFile: z.string().optional(),
@@ -199,6 +205,14 @@ function readCluster(
     return undefined;
   }
 
+  if (
+    c.writeServiceAccountToken !== undefined &&
+    !c.writeServiceAccountToken.trim()
+  ) {
+    problems.push(`${label}: writeServiceAccountToken is empty`);
+    return undefined;
+  }
+
   let caPem: string | undefined;
   if (c.caData !== undefined && c.caFile !== undefined) {
     problems.push(`${label}: set caData or caFile, not both`);
@@ -239,6 +253,14 @@ function readCluster(
     caPem,
     skipTLSVerify: c.skipTLSVerify,
     dashboardUrl: c.dashboardUrl,
+    ...(c.writeServiceAccountToken
+      ? {
+          writeToken: {
+            kind: 'static' as const,
+            value: c.writeServiceAccountToken.trim(),
+          },
+        }
+      : {}),
   };
 }
 
