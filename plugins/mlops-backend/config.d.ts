@@ -136,6 +136,17 @@ export interface Config {
         password: string;
       }>;
     };
+    /** Notifications to a service's owner when its delivery breaks and when it recovers. */
+    notifications?: {
+      delivery?: {
+        /** Default true. */
+        enabled?: boolean;
+        /** How often every model service is judged, in seconds (default 60, at least 10). */
+        frequencySeconds?: number;
+        /** Delay of the first run after start, in seconds (default 30). */
+        initialDelaySeconds?: number;
+      };
+    };
     /** Scaffolder module settings. */
     scaffolder?: {
       /** Register the `argocd:create-resources` alias (turn off when Roadie's module is installed; default true). */

@@ -5,7 +5,11 @@ import {
 import { mlopsPermissions } from '@internal/plugin-mlops-common';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { readMlopsConfig } from './config';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { createRouter } from './router';
+import { scheduleDeliveryNotifier } from './services/notifications';
+import { registerMlopsActions } from './services/mcpActions';
 import { createActionsRouter } from './routes/actionsRouter';
 import { ActionsService } from './services/actions/ActionsService';
 import { WorkloadRestarter } from './services/actions/WorkloadRestarter';
@@ -48,6 +52,11 @@ export const mlopsPlugin = createBackendPlugin({
         httpAuth: coreServices.httpAuth,
         permissionsRegistry: coreServices.permissionsRegistry,
         permissions: coreServices.permissions,
+        auth: coreServices.auth,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        notifications: notificationService,
+        actionsRegistry: actionsRegistryServiceRef,
         catalog: catalogServiceRef,
       },
       async init({
@@ -58,6 +67,11 @@ export const mlopsPlugin = createBackendPlugin({
         httpAuth,
         permissionsRegistry,
         permissions,
+        auth,
+        database,
+        scheduler,
+        notifications,
+        actionsRegistry,
         catalog,
       }) {
         const config = readMlopsConfig(rootConfig);
@@ -85,8 +99,12 @@ export const mlopsPlugin = createBackendPlugin({
         // One client per upstream, shared by the health signals and the write actions
         // (a triggered build or sync clears the client's cache).
         const jenkinsClient =
-          jenkins.instances.length > 0 ? JenkinsClient.create(jenkins) : undefined;
-        const argoClients = argocd.instances.map(i => new ArgoCdClient(i, argocd));
+          jenkins.instances.length > 0
+            ? JenkinsClient.create(jenkins)
+            : undefined;
+        const argoClients = argocd.instances.map(
+          i => new ArgoCdClient(i, argocd),
+        );
         if (jenkins.instances.length > 0) {
           providers.push(buildSignalProvider(jenkinsClient!));
         }
@@ -106,12 +124,7 @@ export const mlopsPlugin = createBackendPlugin({
         }
         if (argocd.instances.length > 0 || cache) {
           // REST for configured Argo CD instances; else the Application objects via the Kubernetes API.
-          providers.push(
-            syncSignalProvider(
-              argoClients,
-              cache,
-            ),
-          );
+          providers.push(syncSignalProvider(argoClients, cache));
         }
         if (kubernetes.ignoredLocatorTypes.length) {
           logger.warn(
@@ -144,7 +157,10 @@ export const mlopsPlugin = createBackendPlugin({
           providerTimeoutMs: 10_000,
         });
         const restarter = cache
-          ? WorkloadRestarter.create({ clusters: kubernetes.clusters, objects: cache })
+          ? WorkloadRestarter.create({
+              clusters: kubernetes.clusters,
+              objects: cache,
+            })
           : undefined;
         if (restarter) lifecycle.addShutdownHook(() => restarter.close());
         httpRouter.use(
@@ -153,7 +169,11 @@ export const mlopsPlugin = createBackendPlugin({
             httpAuth,
             permissions,
             catalog,
-            actions: ActionsService.create({ jenkins: jenkinsClient, argocd: argoClients, restarter }),
+            actions: ActionsService.create({
+              jenkins: jenkinsClient,
+              argocd: argoClients,
+              restarter,
+            }),
           }),
         );
         httpRouter.use(
@@ -168,6 +188,19 @@ export const mlopsPlugin = createBackendPlugin({
             cache,
           }),
         );
+        // Read-only actions for MCP clients and automation (actions registry).
+        registerMlopsActions({ actionsRegistry, catalog, health, cache });
+        // Owners hear when a delivery breaks and when it recovers (once per incident, across replicas).
+        await scheduleDeliveryNotifier({
+          config: rootConfig,
+          scheduler,
+          database,
+          auth,
+          catalog,
+          notifications,
+          health,
+          logger,
+        });
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

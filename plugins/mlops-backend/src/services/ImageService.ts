@@ -168,7 +168,7 @@ export class ImageService {
       };
       this.cache.set(`${registryName}/${repository}`, {
         report,
-        expiresAt: started + ERROR_TTL_MS,
+        expiresAt: started + Math.min(ERROR_TTL_MS, cfg.refreshSeconds * 1000),
       });
       return report;
     }

@@ -86,8 +86,13 @@ export function judgeInference(
     const text = `${p.upstream} ${p.message}`;
     const nothingKnown =
       outcome.live === undefined && outcome.ready === undefined;
+    // A server that answers garbage (or errors) on a call clients make is broken,
+    // even when its readiness check passes.
     const status: SignalStatus =
-      nothingKnown && !COULD_NOT_LOOK.includes(p.fault) ? 'error' : 'unknown';
+      (nothingKnown || ['malformed', 'too-large', 'server-error'].includes(p.fault)) &&
+      !COULD_NOT_LOOK.includes(p.fault)
+        ? 'error'
+        : 'unknown';
     const known = outcome.ready ? `the server is ready${latency}, but ` : '';
     return health(status, `${known}${text}`, p);
   }

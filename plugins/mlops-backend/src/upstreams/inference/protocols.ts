@@ -505,7 +505,19 @@ async function probeOpenAi(
     rec.unexpected('models', '/v1/models', models, '');
   } else {
     const ids = servedModelIds(models.res);
-    if (!ids) {
+    if (ids === 'not-json') {
+      rec.fail(
+        'models',
+        '/v1/models',
+        {
+          upstream,
+          fault: 'malformed',
+          httpStatus: 200,
+          message: 'returned a model list on /v1/models that is not valid JSON',
+        },
+        models,
+      );
+    } else if (!ids) {
       rec.unexpected(
         'models',
         '/v1/models',
@@ -534,16 +546,19 @@ async function probeOpenAi(
   return out;
 }
 
-function servedModelIds(res: HttpResponse): string[] | undefined {
+function servedModelIds(
+  res: HttpResponse,
+): string[] | 'not-json' | undefined {
+  let body: { data?: unknown };
   try {
-    const body = JSON.parse(res.body.toString('utf8')) as { data?: unknown };
-    if (!Array.isArray(body.data)) return undefined;
-    return body.data
-      .map(m => (m as { id?: unknown }).id)
-      .filter((id): id is string => typeof id === 'string');
+    body = JSON.parse(res.body.toString('utf8')) as { data?: unknown };
   } catch {
-    return undefined;
+    return 'not-json';
   }
+  if (!Array.isArray(body?.data)) return undefined;
+  return body.data
+    .map(m => (m as { id?: unknown }).id)
+    .filter((id): id is string => typeof id === 'string');
 }
 
 /**

@@ -1,0 +1,2 @@
+export { registerMlopsActions } from './registerMlopsActions';
+export type { MlopsActionsOptions } from './types';
