@@ -9,7 +9,9 @@ import {
   SyncActionRequest,
   SyncActionResponse,
 } from './actions';
+import { EntityHealth } from './delivery';
 import { GoldenPathsReport } from './goldenPaths';
+import { GpuNodesReport } from './gpu';
 import { ImageReport } from './image';
 
 /** The subset of Backstage's DiscoveryApi the client needs. @public */
@@ -27,6 +29,16 @@ export interface MlopsApi {
   getImageReport(entity: CompoundEntityRef): Promise<ImageReport>;
   /** Templates (golden paths) with adoption, drift and per-entity checks. */
   getGoldenPaths(): Promise<GoldenPathsReport>;
+}
+
+/** Health of entities and of the fleet. @public */
+export interface MlopsHealthApi {
+  /** Every signal of one entity plus its delivery chain. */
+  getEntityHealth(entity: CompoundEntityRef): Promise<EntityHealth>;
+  /** Every model service the caller can see, with its signals. */
+  getFleetHealth(): Promise<{ items: EntityHealth[] }>;
+  /** GPU nodes across clusters. */
+  getGpuNodes(): Promise<GpuNodesReport>;
 }
 
 /**
@@ -57,7 +69,7 @@ export interface MlopsActionsApi {
 }
 
 /** @public */
-export class MlopsClient implements MlopsApi, MlopsActionsApi {
+export class MlopsClient implements MlopsApi, MlopsActionsApi, MlopsHealthApi {
   private readonly discoveryApi: MlopsDiscovery;
   private readonly fetchApi: MlopsFetch;
 
@@ -72,6 +84,18 @@ export class MlopsClient implements MlopsApi, MlopsActionsApi {
 
   async getGoldenPaths(): Promise<GoldenPathsReport> {
     return this.get<GoldenPathsReport>('/golden-paths');
+  }
+
+  async getEntityHealth(entity: CompoundEntityRef): Promise<EntityHealth> {
+    return this.get<EntityHealth>(`${entityPath(entity)}/health`);
+  }
+
+  async getFleetHealth(): Promise<{ items: EntityHealth[] }> {
+    return this.get<{ items: EntityHealth[] }>('/fleet/health');
+  }
+
+  async getGpuNodes(): Promise<GpuNodesReport> {
+    return this.get<GpuNodesReport>('/fleet/gpu-nodes');
   }
 
   async rebuild(
