@@ -124,6 +124,8 @@ export interface Config {
       headers?: { [name: string]: string };
       /** Per-query timeout in milliseconds (default 10000). */
       timeoutMs?: number;
+      /** Answers are shared between viewers this long, in seconds (default 15). */
+      refreshSeconds?: number;
     };
     /** Harbor instances used by the `mlops:harbor:ensure-project` scaffolder action. */
     harbor?: {

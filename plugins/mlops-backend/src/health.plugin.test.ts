@@ -5,14 +5,17 @@ import { EntityHealth } from '@internal/plugin-mlops-common';
 import {
   exampleApplication,
   startArgoCdSimulator,
+  startDcgmExporterSimulator,
   startJenkinsSimulator,
   startVllmSimulator,
 } from '@internal/simulators';
 import {
   RunningKubeApiserver,
+  RunningPrometheus,
   RunningRegistry,
   pushImage,
   startKubeApiserver,
+  startPrometheus,
   startRegistry,
   waitFor,
 } from '@internal/test-env';
@@ -21,8 +24,10 @@ import { mlopsPlugin } from './plugin';
 import {
   createNamespace,
   createPod,
+  installCrds,
   jsonPatch,
   kubeClients,
+  mergePatch,
   patchPodStatus,
 } from './upstreams/kubernetes/__testUtils__/kubeAdmin';
 
@@ -34,7 +39,9 @@ const REV = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
  * The health route end to end inside one backend: the image signal from the
  * real registry, workload and GPU signals from the real kube-apiserver through
  * the watch cache, the inference signal from a vLLM simulator behind the SSRF
- * policy, and the delivery chain that joins them.
+ * policy, and the delivery chain that joins them. A real Prometheus scrapes
+ * the vLLM simulator (as pod ml/llm-chat-0) and a DCGM exporter simulator for
+ * the serving and GPU metrics.
  */
 describe('GET /entities/:kind/:namespace/:name/health', () => {
   let kube: RunningKubeApiserver;
@@ -42,17 +49,49 @@ describe('GET /entities/:kind/:namespace/:name/health', () => {
   let vllm: Awaited<ReturnType<typeof startVllmSimulator>>;
   let jenkins: Awaited<ReturnType<typeof startJenkinsSimulator>>;
   let argo: Awaited<ReturnType<typeof startArgoCdSimulator>>;
+  let dcgm: Awaited<ReturnType<typeof startDcgmExporterSimulator>>;
+  let prom: RunningPrometheus;
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
   let k: ReturnType<typeof kubeClients>;
 
   beforeAll(async () => {
-    [kube, reg, vllm, jenkins, argo] = await Promise.all([
+    [kube, reg, vllm, jenkins, argo, dcgm] = await Promise.all([
       startKubeApiserver(),
       startRegistry(),
       startVllmSimulator({ servedModelName: 'chat' }),
       startJenkinsSimulator(),
       startArgoCdSimulator(),
+      startDcgmExporterSimulator({
+        hostname: 'gpu-1',
+        gpus: [
+          {
+            gpu: 0,
+            uuid: 'GPU-5fb4a1d2-0c3e-4f1a-9d2b-7e6c5a4b3c21',
+            modelName: 'NVIDIA A100-SXM4-40GB',
+            pod: { namespace: 'ml', pod: 'llm-chat-0', container: 'model' },
+            utilizationPercent: 87,
+            fbUsedMiB: 30512,
+            fbFreeMiB: 10448,
+          },
+          {
+            gpu: 1,
+            uuid: 'GPU-0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+            modelName: 'NVIDIA A100-SXM4-40GB',
+            utilizationPercent: 3,
+          },
+        ],
+      }),
     ]);
+    prom = await startPrometheus({
+      scrapeTargets: [
+        {
+          job: 'vllm',
+          url: `${vllm.url}/metrics`,
+          labels: { namespace: 'ml', pod: 'llm-chat-0' },
+        },
+        { job: 'dcgm', url: `${dcgm.url}/metrics` },
+      ],
+    });
     jenkins.addJob('genai/llm-chat', {
       type: 'pipeline',
       scmRemote: 'https://git.example.test/genai/llm-chat.git',
@@ -95,7 +134,40 @@ describe('GET /entities/:kind/:namespace/:name/health', () => {
       },
     );
     k = kubeClients(kube);
+    await installCrds(k);
     await createNamespace(k, 'ml');
+    // Only the protocol annotation: the endpoint comes from this InferenceService.
+    const isvc = {
+      group: 'serving.kserve.io',
+      version: 'v1beta1',
+      namespace: 'ml',
+      plural: 'inferenceservices',
+    };
+    await k.custom.createNamespacedCustomObject({
+      ...isvc,
+      body: {
+        apiVersion: 'serving.kserve.io/v1beta1',
+        kind: 'InferenceService',
+        metadata: {
+          name: 'llm-derived',
+          labels: { 'backstage.io/kubernetes-id': 'llm-derived' },
+        },
+        spec: { predictor: { model: { modelFormat: { name: 'vllm' } } } },
+      },
+    });
+    await k.custom.patchNamespacedCustomObjectStatus(
+      {
+        ...isvc,
+        name: 'llm-derived',
+        body: {
+          status: {
+            url: vllm.url,
+            conditions: [{ type: 'Ready', status: 'True' }],
+          },
+        },
+      },
+      mergePatch,
+    );
     await k.core.createNode({
       body: {
         metadata: {
@@ -173,10 +245,23 @@ describe('GET /entities/:kind/:namespace/:name/health', () => {
       },
       spec: { type: 'model-service', owner: 'genai', lifecycle: 'production' },
     };
+    const derived: Entity = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: 'llm-derived',
+        namespace: 'default',
+        annotations: {
+          'mlops.io/inference-protocol': 'openai',
+          'mlops.io/model-name': 'chat',
+        },
+      },
+      spec: { type: 'model-service', owner: 'genai', lifecycle: 'production' },
+    };
     backend = await startTestBackend({
       features: [
         mlopsPlugin,
-        catalogServiceMock.factory({ entities: [entity] }),
+        catalogServiceMock.factory({ entities: [entity, derived] }),
         mockServices.rootConfig.factory({
           data: {
             kubernetes: {
@@ -228,6 +313,7 @@ describe('GET /entities/:kind/:namespace/:name/health', () => {
                 allowedEndpoints: [`${new URL(vllm.url).host}`],
                 refreshSeconds: 1,
               },
+              prometheus: { url: prom.url, timeoutMs: 2000, refreshSeconds: 1 },
             },
           },
         }),
@@ -243,13 +329,15 @@ describe('GET /entities/:kind/:namespace/:name/health', () => {
       vllm?.stop(),
       jenkins?.stop(),
       argo?.stop(),
+      dcgm?.stop(),
+      prom?.stop(),
     ]);
   });
 
-  const get = async () =>
+  const get = async (name = 'llm-chat') =>
     (
       await request(backend.server).get(
-        '/api/mlops/entities/component/default/llm-chat/health',
+        `/api/mlops/entities/component/default/${name}/health`,
       )
     ).body as EntityHealth;
 
@@ -293,6 +381,81 @@ describe('GET /entities/:kind/:namespace/:name/health', () => {
     ]);
     expect(health!.delivery.verdict).toBe(
       'delivers end to end: 1/1 pods ready on :a1b2c3d',
+    );
+  });
+
+  it('adds the vLLM request rate and p95 and the DCGM utilization of the pod from Prometheus', async () => {
+    await prom.waitForScrapes(1);
+    // 30 completions, each observed by the simulator as 0.42 s (bucket 0.3–0.5).
+    for (let i = 0; i < 30; i++) {
+      const res = await fetch(`${vllm.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'chat',
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      });
+      expect(res.status).toBe(200);
+    }
+    await prom.waitForScrapes(2);
+    const health = await get();
+    const inference = health.signals.inference;
+    expect(inference.status).toBe('ok');
+    const m =
+      /^live and ready, model chat ready \(\d+ ms\); ([\d.]+) req\/s, p95 (\d+) ms$/.exec(
+        inference.reason,
+      );
+    expect(m).not.toBeNull();
+    // rate(count[5m]): 30 requests over 300 s, extrapolated by at most ~one scrape interval.
+    expect(Number(m![1])).toBeGreaterThanOrEqual(0.1);
+    expect(Number(m![1])).toBeLessThan(0.16);
+    // histogram_quantile: 0.3 + 0.95 × (0.5 − 0.3) = 0.49 s.
+    expect(Number(m![2])).toBe(490);
+    expect(health.signals.gpu.status).toBe('ok');
+    expect(health.signals.gpu.reason).toBe(
+      'holds 1 nvidia.com/gpu (NVIDIA-A100-SXM4-40GB) on gpu-1; llm-chat-0: 87% utilization, 30512 MiB framebuffer used',
+    );
+  });
+
+  it('probes the endpoint of the InferenceService when the entity names only a protocol', async () => {
+    let health: EntityHealth | undefined;
+    await waitFor(
+      'the derived endpoint to be probed',
+      async () => {
+        health = await get('llm-derived');
+        return health.signals.inference.status === 'ok';
+      },
+      15_000,
+      300,
+    );
+    expect(health!.signals.inference.reason).toMatch(
+      /^live and ready, model chat ready \(\d+ ms\); [\d.]+ req\/s, p95 490 ms$/,
+    );
+  });
+
+  it('keeps the probe verdict and names Prometheus when it is down', async () => {
+    await prom.kill();
+    // Answers are shared for refreshSeconds (1 s here); then the outage shows.
+    let health = await get();
+    await waitFor(
+      'the Prometheus outage to show',
+      async () => {
+        health = await get();
+        return health.signals.inference.reason.includes('metrics unavailable');
+      },
+      10_000,
+      300,
+    );
+    expect(health.signals.inference.status).toBe('ok');
+    expect(health.signals.inference.reason).toMatch(
+      new RegExp(
+        `^live and ready, model chat ready \\(\\d+ ms\\); metrics unavailable: Prometheus \\(127\\.0\\.0\\.1:${prom.port}\\) .+`,
+      ),
+    );
+    expect(health.signals.gpu.status).toBe('ok');
+    expect(health.signals.gpu.reason).toContain(
+      'on gpu-1; metrics unavailable: Prometheus',
     );
   });
 

@@ -33,6 +33,9 @@ import { readJenkinsConfig } from './upstreams/jenkins/config';
 import { JenkinsClient } from './upstreams/jenkins/JenkinsClient';
 import { readArgoCdConfig } from './upstreams/argocd/config';
 import { ArgoCdClient } from './upstreams/argocd/ArgoCdClient';
+import { readPrometheusConfig } from './upstreams/prometheus/config';
+import { PrometheusClient } from './upstreams/prometheus/PrometheusClient';
+import { CachedPrometheus } from './upstreams/prometheus/CachedPrometheus';
 
 /**
  * The mlops backend plugin (id `mlops`, distinct from `argocd` and
@@ -95,6 +98,13 @@ export const mlopsPlugin = createBackendPlugin({
         const inference = readInferenceConfig(rootConfig);
         const jenkins = readJenkinsConfig(rootConfig);
         const argocd = readArgoCdConfig(rootConfig);
+        const prometheusConfig = readPrometheusConfig(rootConfig);
+        const prometheus = prometheusConfig
+          ? new CachedPrometheus(
+              new PrometheusClient(prometheusConfig),
+              prometheusConfig.refreshSeconds * 1000,
+            )
+          : undefined;
         const providers: SignalProvider[] = [imageSignalProvider(images)];
         // One client per upstream, shared by the health signals and the write actions
         // (a triggered build or sync clears the client's cache).
@@ -119,7 +129,7 @@ export const mlopsPlugin = createBackendPlugin({
           lifecycle.addShutdownHook(() => cache!.stop());
           providers.push(
             workloadSignalProvider(cache),
-            gpuSignalProvider(cache),
+            gpuSignalProvider(cache, undefined, prometheus),
           );
         }
         if (argocd.instances.length > 0 || cache) {
@@ -137,6 +147,7 @@ export const mlopsPlugin = createBackendPlugin({
           providers.push(
             inferenceSignalProvider(
               InferenceProber.create({ config: inference }),
+              { cluster: cache, prometheus },
             ),
           );
         }
@@ -147,7 +158,9 @@ export const mlopsPlugin = createBackendPlugin({
             jenkins.instances.map(i => i.name).join(', ') || 'none'
           }; argocd: ${
             argocd.instances.map(i => i.name).join(', ') || 'none'
-          }; inference endpoint rules: ${inference.allowedEndpoints.length}`,
+          }; inference endpoint rules: ${
+            inference.allowedEndpoints.length
+          }; prometheus: ${prometheusConfig ? 'configured' : 'none'}`,
         );
         const goldenPaths = GoldenPathsService.create({
           catalog,

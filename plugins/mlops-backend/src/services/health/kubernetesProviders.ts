@@ -12,8 +12,11 @@ import {
   judgeEntityWorkloads,
   nodeGpuInventory,
 } from '../../upstreams/kubernetes';
+import { PrometheusReader } from '../../upstreams/prometheus/PrometheusClient';
+import { GpuUsage, readGpuUsage } from '../../upstreams/prometheus/readers';
 import { RunningFact } from '../delivery/deliveryChain';
 import { SignalProvider, SignalReading } from './HealthService';
+import { deadline, metricsUnavailable } from './inferenceProvider';
 
 const hasKubernetesAnnotation = (entity: Entity) => {
   const a = entity.metadata.annotations ?? {};
@@ -73,10 +76,11 @@ export function workloadSignalProvider(
   };
 }
 
-/** The GPU signal: which GPUs the entity's pods hold, on which nodes. */
+/** The GPU signal: which GPUs the entity's pods hold, on which nodes; with Prometheus, how busy they are. */
 export function gpuSignalProvider(
   cache: ResourceCache,
   now: () => number = Date.now,
+  prometheus?: PrometheusReader,
 ): SignalProvider {
   return {
     signal: 'gpu',
@@ -104,6 +108,7 @@ export function gpuSignalProvider(
       const parts: string[] = [];
       let status: SignalHealth['status'] = 'unknown';
       let any = false;
+      const gpuPods: Array<{ namespace: string; name: string }> = [];
       for (const found of clusters) {
         const nodeState = cache.state(found.cluster, 'nodes');
         if (nodeState?.lastError) {
@@ -124,6 +129,10 @@ export function gpuSignalProvider(
         const usage = entityGpuUsage(found.pods, inventory);
         if (usage.pods.length === 0) continue;
         any = true;
+        for (const p of usage.pods) {
+          if (p.scheduled && !p.finished && p.namespace)
+            gpuPods.push({ namespace: p.namespace, name: p.name });
+        }
         const held = Object.entries(usage.held).map(([r, n]) => `${n} ${r}`);
         const waiting = Object.entries(usage.waiting).map(
           ([r, n]) => `${n} ${r}`,
@@ -160,9 +169,64 @@ export function gpuSignalProvider(
           },
         };
       }
+      if (prometheus && gpuPods.length) {
+        parts.push(await gpuMetricsText(prometheus, gpuPods));
+      }
       return {
         health: { signal: 'gpu', status, reason: parts.join('; '), checkedAt },
       };
     },
   };
+}
+
+const GPU_METRICS_DEADLINE_MS = 4_000;
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** "llm-0: 87% utilization, 30512 MiB framebuffer used" per pod (DCGM via Prometheus); never changes the status. */
+async function gpuMetricsText(
+  prometheus: PrometheusReader,
+  pods: Array<{ namespace: string; name: string }>,
+): Promise<string> {
+  const byNamespace = new Map<string, string[]>();
+  for (const p of pods)
+    byNamespace.set(p.namespace, [
+      ...(byNamespace.get(p.namespace) ?? []),
+      p.name,
+    ]);
+  try {
+    const rows = (
+      await deadline(
+        Promise.all(
+          [...byNamespace].map(([namespace, names]) =>
+            readGpuUsage(prometheus, {
+              by: 'pod',
+              namespace,
+              podRegex: [...new Set(names)].map(escapeRegex).join('|'),
+            }),
+          ),
+        ),
+        GPU_METRICS_DEADLINE_MS,
+      )
+    ).flat();
+    if (rows.length === 0) return 'no GPU metrics for its pods yet';
+    const multiNamespace = byNamespace.size > 1;
+    return rows
+      .map((r: GpuUsage) => {
+        const facts = [
+          r.utilizationPercent !== undefined
+            ? `${Math.round(r.utilizationPercent)}% utilization`
+            : undefined,
+          r.framebufferUsedMiB !== undefined
+            ? `${Math.round(r.framebufferUsedMiB)} MiB framebuffer used`
+            : undefined,
+        ].filter(Boolean);
+        return `${multiNamespace ? `${r.namespace}/` : ''}${r.pod}: ${
+          facts.join(', ') || 'no values'
+        }`;
+      })
+      .join('; ');
+  } catch (e) {
+    return metricsUnavailable(e);
+  }
 }

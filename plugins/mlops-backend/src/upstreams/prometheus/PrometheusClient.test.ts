@@ -351,6 +351,7 @@ describe('PrometheusClient on the wire', () => {
       url: 'http://x:9090/prom',
       headers: {},
       timeoutMs: 10_000,
+      refreshSeconds: 15,
     });
   });
 });

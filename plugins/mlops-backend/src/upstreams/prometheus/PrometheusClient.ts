@@ -65,7 +65,10 @@ export class PrometheusClient implements PrometheusReader {
   private readonly http: UpstreamHttp;
 
   constructor(
-    private readonly config: PrometheusConfig,
+    private readonly config: Pick<
+      PrometheusConfig,
+      'url' | 'headers' | 'timeoutMs'
+    >,
     options: { dispatcher?: Dispatcher } = {},
   ) {
     this.http = new UpstreamHttp({

@@ -13,6 +13,8 @@ export interface PrometheusConfig {
   headers: Record<string, string>;
   /** Deadline of one query in milliseconds (default 10000); also sent to Prometheus as `timeout`. */
   timeoutMs: number;
+  /** Answers are shared between viewers this long (seconds, default 15). */
+  refreshSeconds: number;
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -33,6 +35,8 @@ const prometheusSchema = z.object({
     )
     .default({}),
   timeoutMs: z.number().int().min(100).max(300_000).default(10_000),
+  /** Answers are shared between viewers this long (seconds). */
+  refreshSeconds: z.number().int().min(1).max(3600).default(15),
 });
 
 /** Reads and validates `mlops.prometheus`; `undefined` when it is not configured. */
