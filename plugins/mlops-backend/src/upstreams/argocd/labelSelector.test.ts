@@ -37,8 +37,8 @@ describe('parseLabelSelector', () => {
   });
 
   it.each([
-    ['tier in (a', 'has a "(" without ")"'],
-    ['tier=model)', 'has a ")" without "("'],
+    ['tier in (a', 'unbalanced "(" in "tier in (a"'],
+    ['tier=model)', 'unbalanced ")" in "tier=model)"'],
     ['tier=model,,team', 'empty requirement'],
     ['tier=bad value', '"bad value" is not a valid label value'],
     ['-bad=x', '"-bad" is not a valid label key'],

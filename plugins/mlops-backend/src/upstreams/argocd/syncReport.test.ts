@@ -265,7 +265,7 @@ describe('Argo CD sync report (two simulated instances)', () => {
     ],
     [
       { 'argocd/app-selector': 'tier in (a' },
-      'argocd/app-selector "tier in (a": has a "(" without ")"',
+      'argocd/app-selector "tier in (a": unbalanced "(" in "tier in (a"',
     ],
     [
       { 'argocd/app-name': 'x', 'argocd/app-namespace': 'Bad_NS' },
