@@ -16,7 +16,7 @@ import { parseFields, projectListItem } from './fields';
 import { parseLabelSelector } from './selector';
 import { primarySource, rfc3339 } from './store';
 import { streamApplications } from './stream';
-import { ArgoApplication, Operation } from './types';
+import { ArgoAction, ArgoApplication, Operation } from './types';
 
 const HEX = /^[0-9a-f]{7,40}$/i;
 
@@ -228,6 +228,28 @@ function rollback(
   );
 }
 
+/**
+ * The application a GET/DELETE names in its path, scoped by the `project`
+ * and `appNamespace` query parameters, after the session and RBAC checks.
+ */
+function appFromQuery(
+  ctx: ArgoContext,
+  req: SimRequest,
+  res: ServerResponse,
+  action: ArgoAction,
+  name: string,
+): ArgoApplication {
+  const session = requireSession(ctx, req, res);
+  return getAppEnforceRBAC(
+    ctx,
+    session,
+    action,
+    req.query.get('project') ?? '',
+    req.query.get('appNamespace'),
+    name,
+  );
+}
+
 function revisionMetadata(
   ctx: ArgoContext,
   req: SimRequest,
@@ -235,15 +257,7 @@ function revisionMetadata(
   name: string,
   rev: string,
 ) {
-  const session = requireSession(ctx, req, res);
-  const app = getAppEnforceRBAC(
-    ctx,
-    session,
-    'get',
-    req.query.get('project') ?? '',
-    req.query.get('appNamespace'),
-    name,
-  );
+  const app = appFromQuery(ctx, req, res, 'get', name);
   if (!HEX.test(rev)) {
     throw new ArgoError(GrpcCode.Unknown, `revision ${rev} must be resolved`);
   }
@@ -270,15 +284,7 @@ function deleteApplication(
   res: ServerResponse,
   name: string,
 ) {
-  const session = requireSession(ctx, req, res);
-  const app = getAppEnforceRBAC(
-    ctx,
-    session,
-    'delete',
-    req.query.get('project') ?? '',
-    req.query.get('appNamespace'),
-    name,
-  );
+  const app = appFromQuery(ctx, req, res, 'delete', name);
   const ns = app.metadata.namespace;
   const cascades =
     req.query.get('cascade') !== 'false' &&
@@ -441,15 +447,7 @@ function route(ctx: ArgoContext, req: SimRequest, res: ServerResponse) {
     const name = seg[3];
     if (is('api', 'v1', 'applications', '*')) {
       if (m === 'GET') {
-        const session = requireSession(ctx, req, res);
-        let app: ArgoApplication = getAppEnforceRBAC(
-          ctx,
-          session,
-          'get',
-          req.query.get('project') ?? '',
-          req.query.get('appNamespace'),
-          name,
-        );
+        let app: ArgoApplication = appFromQuery(ctx, req, res, 'get', name);
         if (req.query.get('refresh')) {
           app = ctx.store.update(name, app.metadata.namespace, a => {
             a.status = { ...a.status, reconciledAt: rfc3339() };
@@ -472,29 +470,13 @@ function route(ctx: ArgoContext, req: SimRequest, res: ServerResponse) {
       return;
     }
     if (m === 'DELETE' && is('api', 'v1', 'applications', '*', 'operation')) {
-      const session = requireSession(ctx, req, res);
-      const app = getAppEnforceRBAC(
-        ctx,
-        session,
-        'sync',
-        req.query.get('project') ?? '',
-        req.query.get('appNamespace'),
-        name,
-      );
+      const app = appFromQuery(ctx, req, res, 'sync', name);
       ctx.runner.terminate(app);
       sendJson(res, 200, {});
       return;
     }
     if (m === 'GET' && is('api', 'v1', 'applications', '*', 'resource-tree')) {
-      const session = requireSession(ctx, req, res);
-      const app = getAppEnforceRBAC(
-        ctx,
-        session,
-        'get',
-        req.query.get('project') ?? '',
-        req.query.get('appNamespace'),
-        name,
-      );
+      const app = appFromQuery(ctx, req, res, 'get', name);
       const entry = ctx.store.entry(name, app.metadata.namespace)!;
       sendJson(res, 200, ctx.store.tree(entry));
       return;
