@@ -6,6 +6,7 @@ import {
   SignalKind,
 } from '@internal/plugin-mlops-common';
 import { DeliveryFacts, judgeDelivery } from '../delivery/deliveryChain';
+import { DeadlineError, withDeadline } from './deadline';
 
 /** What one signal provider knows about an entity. */
 export interface SignalReading {
@@ -64,9 +65,10 @@ export class HealthService {
           if (!provider)
             return [signal, undefined, `no ${signal} upstream is configured`];
           try {
-            const reading = await withTimeout(
+            const reading = await withDeadline(
               provider.read(entity),
               this.options.providerTimeoutMs,
+              `did not answer within ${this.options.providerTimeoutMs} ms`,
             );
             return [
               signal,
@@ -74,11 +76,8 @@ export class HealthService {
               reading ? undefined : provider.notApplicableReason(entity),
             ];
           } catch (e) {
-            const message =
-              e instanceof TimeoutError
-                ? `did not answer within ${this.options.providerTimeoutMs} ms`
-                : String((e as Error)?.message ?? e);
-            if (!(e instanceof TimeoutError)) {
+            const message = String((e as Error)?.message ?? e);
+            if (!(e instanceof DeadlineError)) {
               this.logger.error(
                 `mlops: ${signal} signal failed for ${stringifyEntityRef(
                   entity,
@@ -124,21 +123,5 @@ export class HealthService {
       delivery: judgeDelivery(facts),
       checkedAt,
     };
-  }
-}
-
-class TimeoutError extends Error {}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TimeoutError()), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }

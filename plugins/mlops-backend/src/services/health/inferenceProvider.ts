@@ -24,6 +24,7 @@ import {
 } from '../../upstreams/prometheus/readers';
 import { deriveInferenceEndpoint } from './derivedEndpoint';
 import { SignalProvider, SignalReading } from './HealthService';
+import { withDeadline } from './deadline';
 
 /** Above this share of failed requests a serving model is a warning. */
 const ERROR_RATE_WARNING = 0.05;
@@ -178,14 +179,7 @@ export function metricsUnavailable(e: unknown): string {
 
 /** Rejects after `ms` with an error naming Prometheus. */
 export function deadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Prometheus did not answer within ${ms} ms`)),
-      ms,
-    );
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+  return withDeadline(work, ms, `Prometheus did not answer within ${ms} ms`);
 }
 
 export async function withMetrics(

@@ -24,17 +24,15 @@ describe('inference signal with serving metrics', () => {
         /5\d\d|status=~"5|error/i.test(query) && query.includes('/')
           ? errorRate
           : '2';
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            status: 'success',
-            data: {
-              resultType: 'vector',
-              result: [{ metric: {}, value: [1700000000, value] }],
-            },
-          }),
-        );
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          status: 'success',
+          data: {
+            resultType: 'vector',
+            result: [{ metric: {}, value: [1700000000, value] }],
+          },
+        }),
+      );
     });
     await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
