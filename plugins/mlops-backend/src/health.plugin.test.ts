@@ -22,10 +22,10 @@ import {
 import request from 'supertest';
 import { mlopsPlugin } from './plugin';
 import {
+  createGpuNode,
   createNamespace,
   createPod,
   installCrds,
-  jsonPatch,
   kubeClients,
   mergePatch,
   patchPodStatus,
@@ -168,42 +168,16 @@ describe('GET /entities/:kind/:namespace/:name/health', () => {
       },
       mergePatch,
     );
-    await k.core.createNode({
-      body: {
-        metadata: {
-          name: 'gpu-1',
-          labels: { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-40GB' },
-        },
+    await createGpuNode(k, {
+      name: 'gpu-1',
+      product: 'NVIDIA-A100-SXM4-40GB',
+      capacity: {
+        'nvidia.com/gpu': '4',
+        cpu: '32',
+        memory: '256Gi',
+        pods: '110',
       },
     });
-    await k.core.patchNodeStatus(
-      {
-        name: 'gpu-1',
-        body: [
-          {
-            op: 'add',
-            path: '/status/capacity',
-            value: {
-              'nvidia.com/gpu': '4',
-              cpu: '32',
-              memory: '256Gi',
-              pods: '110',
-            },
-          },
-          {
-            op: 'add',
-            path: '/status/allocatable',
-            value: {
-              'nvidia.com/gpu': '4',
-              cpu: '32',
-              memory: '256Gi',
-              pods: '110',
-            },
-          },
-        ],
-      },
-      jsonPatch,
-    );
     await createPod(k, {
       namespace: 'ml',
       name: 'llm-chat-0',

@@ -15,10 +15,10 @@ import { judgeInferenceService } from './workloadHealth';
 import {
   KubeClients,
   clusterConfig,
+  createGpuNode,
   createNamespace,
   createPod,
   installCrds,
-  jsonPatch,
   kubeClients,
   mergePatch,
   patchPodStatus,
@@ -99,32 +99,11 @@ beforeAll(async () => {
       },
     },
   });
-  await adminA.core.createNode({
-    body: {
-      metadata: {
-        name: 'gpu-1',
-        labels: { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' },
-      },
-    },
+  await createGpuNode(adminA, {
+    name: 'gpu-1',
+    product: 'NVIDIA-A100-SXM4-80GB',
+    capacity: { 'nvidia.com/gpu': '8' },
   });
-  await adminA.core.patchNodeStatus(
-    {
-      name: 'gpu-1',
-      body: [
-        {
-          op: 'add',
-          path: '/status/capacity',
-          value: { 'nvidia.com/gpu': '8' },
-        },
-        {
-          op: 'add',
-          path: '/status/allocatable',
-          value: { 'nvidia.com/gpu': '8' },
-        },
-      ],
-    },
-    jsonPatch,
-  );
 });
 
 afterEach(async () => {

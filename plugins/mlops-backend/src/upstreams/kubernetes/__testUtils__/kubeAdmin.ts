@@ -207,3 +207,31 @@ export async function installCrds(k: KubeClients) {
     );
   }
 }
+
+/**
+ * A GPU node as the device plugin and GPU Feature Discovery would publish it
+ * (no kubelet here: capacity AND allocatable are patched, as both must be).
+ */
+export async function createGpuNode(
+  k: KubeClients,
+  node: { name: string; product: string; capacity: Record<string, string> },
+) {
+  await k.core.createNode({
+    body: {
+      metadata: {
+        name: node.name,
+        labels: { 'nvidia.com/gpu.product': node.product },
+      },
+    },
+  });
+  await k.core.patchNodeStatus(
+    {
+      name: node.name,
+      body: [
+        { op: 'add', path: '/status/capacity', value: node.capacity },
+        { op: 'add', path: '/status/allocatable', value: node.capacity },
+      ],
+    },
+    jsonPatch,
+  );
+}
