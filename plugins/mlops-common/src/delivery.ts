@@ -1,3 +1,4 @@
+import { EntityHealthDetails } from './details';
 import { SignalHealth, SignalKind, SignalStatus, UpstreamLink } from './health';
 
 /** The steps of a model service's delivery, in order. @public */
@@ -31,4 +32,9 @@ export interface EntityHealth {
   signals: Record<SignalKind, SignalHealth>;
   delivery: DeliveryView;
   checkedAt: string;
+  /**
+   * What the entity cards show (builds, Argo CD apps, pods, inference
+   * metrics, GPUs). Only the per-entity route answers it; fleet views omit it.
+   */
+  details?: EntityHealthDetails;
 }

@@ -1,3 +1,10 @@
+import {
+  isBuildAvailable,
+  isDeliveryAvailable,
+  isInferenceAvailable,
+  isKubernetesAvailable,
+  isSyncAvailable,
+} from './entities';
 import { Entity } from '@backstage/catalog-model';
 import {
   isImageRepositoryAvailable,
@@ -38,5 +45,41 @@ describe('entity conventions', () => {
         entity('Component', 'x', { 'goharbor.io/repository-slug': 'ml/app' }),
       ),
     ).toBe(true);
+  });
+});
+
+describe('card availability', () => {
+  const annotated = (annotations: Record<string, string>) => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'x', annotations },
+    spec: { type: 'model-service' },
+  });
+
+  it('needs the annotation each card reads', () => {
+    const none = annotated({});
+    for (const f of [
+      isBuildAvailable,
+      isSyncAvailable,
+      isKubernetesAvailable,
+      isInferenceAvailable,
+      isDeliveryAvailable,
+    ])
+      expect(f(none)).toBe(false);
+    expect(isBuildAvailable(annotated({ 'jenkins.io/job-full-name': 'ml/x' }))).toBe(true);
+    expect(isBuildAvailable(annotated({ 'jenkins.io/job-full-name': '  ' }))).toBe(false);
+    expect(isSyncAvailable(annotated({ 'argocd/app-selector': 'app=x' }))).toBe(true);
+    expect(isKubernetesAvailable(annotated({ 'backstage.io/kubernetes-id': 'x' }))).toBe(true);
+    // a protocol alone cannot be probed: the endpoint comes from the workload
+    expect(isInferenceAvailable(annotated({ 'mlops.io/inference-protocol': 'openai' }))).toBe(false);
+    expect(
+      isInferenceAvailable(
+        annotated({
+          'mlops.io/inference-protocol': 'openai',
+          'backstage.io/kubernetes-id': 'x',
+        }),
+      ),
+    ).toBe(true);
+    expect(isDeliveryAvailable(annotated({ 'mlops.io/image-repository': 'r/x' }))).toBe(true);
   });
 });

@@ -10,6 +10,7 @@ export * from './health';
 export * from './image';
 export * from './inference';
 export * from './delivery';
+export * from './details';
 export * from './gpu';
 export * from './goldenPaths';
 export * from './permissions';

@@ -11,7 +11,7 @@ import {
   MlopsClient,
   isImageRepositoryAvailable,
 } from '@internal/plugin-mlops-common';
-import { mlopsApiRef } from './api';
+import { mlopsActionsApiRef, mlopsApiRef, mlopsHealthApiRef } from './api';
 import { GoldenPathsIcon } from './components/GoldenPathsPage/GoldenPathsIcon';
 import { goldenPathsRouteRef } from './routes';
 
@@ -20,6 +20,30 @@ export const mlopsApi = ApiBlueprint.make({
   params: defineParams =>
     defineParams({
       api: mlopsApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new MlopsClient({ discoveryApi, fetchApi }),
+    }),
+});
+
+/** @alpha */
+export const mlopsHealthApi = ApiBlueprint.make({
+  name: 'health',
+  params: defineParams =>
+    defineParams({
+      api: mlopsHealthApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new MlopsClient({ discoveryApi, fetchApi }),
+    }),
+});
+
+/** @alpha */
+export const mlopsActionsApi = ApiBlueprint.make({
+  name: 'actions',
+  params: defineParams =>
+    defineParams({
+      api: mlopsActionsApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
         new MlopsClient({ discoveryApi, fetchApi }),
@@ -70,5 +94,11 @@ export const goldenPathsPage = PageBlueprint.make({
 export default createFrontendPlugin({
   pluginId: 'mlops',
   routes: { goldenPaths: goldenPathsRouteRef },
-  extensions: [mlopsApi, entityImageCard, goldenPathsPage],
+  extensions: [
+    mlopsApi,
+    mlopsHealthApi,
+    mlopsActionsApi,
+    entityImageCard,
+    goldenPathsPage,
+  ],
 });

@@ -7,7 +7,7 @@ import {
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { MlopsClient } from '@internal/plugin-mlops-common';
-import { mlopsApiRef } from './api';
+import { mlopsActionsApiRef, mlopsApiRef, mlopsHealthApiRef } from './api';
 import { goldenPathsRouteRef } from './routes';
 
 /**
@@ -21,6 +21,18 @@ export const mlopsPlugin = createPlugin({
   apis: [
     createApiFactory({
       api: mlopsApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new MlopsClient({ discoveryApi, fetchApi }),
+    }),
+    createApiFactory({
+      api: mlopsHealthApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new MlopsClient({ discoveryApi, fetchApi }),
+    }),
+    createApiFactory({
+      api: mlopsActionsApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
         new MlopsClient({ discoveryApi, fetchApi }),

@@ -1,6 +1,6 @@
 import { GoldenPathCheck } from '@internal/plugin-mlops-common';
 import { makeStyles } from '@material-ui/core/styles';
-import { StatusText } from './StatusText';
+import { StatusText } from '../common/StatusText';
 
 const useStyles = makeStyles({
   list: { listStyle: 'none', margin: 0, padding: 0 },

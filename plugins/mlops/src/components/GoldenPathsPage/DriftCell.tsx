@@ -1,7 +1,7 @@
 import { SignalStatus, TemplateDrift } from '@internal/plugin-mlops-common';
 import { makeStyles } from '@material-ui/core/styles';
 import { driftHeadline } from './format';
-import { StatusText } from './StatusText';
+import { StatusText } from '../common/StatusText';
 
 const DRIFT_STATUS: Record<TemplateDrift['status'], SignalStatus> = {
   current: 'ok',
