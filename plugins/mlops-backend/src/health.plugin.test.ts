@@ -34,6 +34,7 @@ import {
 jest.setTimeout(120_000);
 
 const REV = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
+const GIT_TOKEN = 'glpat-s3cr3tTokenValue';
 
 /**
  * The health route end to end inside one backend: the image signal from the
@@ -107,10 +108,18 @@ describe('GET /entities/:kind/:namespace/:name/health', () => {
               branch: 'refs/remotes/origin/main',
             },
           ],
+          stages: [
+            { name: 'Checkout', status: 'SUCCESS', durationMillis: 4_000 },
+            { name: 'Test', status: 'SUCCESS', durationMillis: 70_000 },
+            { name: 'Push image', status: 'SUCCESS', durationMillis: 40_000 },
+          ],
         },
       ],
     });
-    const app = exampleApplication('llm-chat');
+    // A repoURL with credentials in it: the details must not pass them on.
+    const app = exampleApplication('llm-chat', {
+      repoURL: `https://gitops-bot:${GIT_TOKEN}@git.example.test/gitops/llm-chat.git`,
+    });
     app.spec.source = {
       ...app.spec.source,
       kustomize: { images: [`${reg.host}/genai/llm-chat:${REV.slice(0, 7)}`] },
@@ -123,6 +132,20 @@ describe('GET /entities/:kind/:namespace/:name/health', () => {
       },
       health: { status: 'Healthy' },
       summary: { images: [`${reg.host}/genai/llm-chat:${REV.slice(0, 7)}`] },
+      history: [
+        {
+          id: 0,
+          revision: 'c0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ff',
+          deployedAt: '2026-04-30T10:00:00Z',
+        },
+        {
+          id: 1,
+          revision: 'f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed',
+          deployStartedAt: '2026-05-01T00:09:30Z',
+          deployedAt: '2026-05-01T00:10:00Z',
+          initiatedBy: { automated: true },
+        },
+      ],
     });
     await pushImage(
       { url: reg.url },
@@ -356,6 +379,108 @@ describe('GET /entities/:kind/:namespace/:name/health', () => {
     expect(health!.delivery.verdict).toBe(
       'delivers end to end: 1/1 pods ready on :a1b2c3d',
     );
+
+    // The details the cards show, from the same request.
+    const details = health!.details!;
+    const job = details.build!.jobs[0];
+    expect(job).toMatchObject({ instance: 'ci', fullName: 'genai/llm-chat' });
+    const run = 'builds' in job ? job.builds[0] : undefined;
+    expect(run).toMatchObject({
+      number: 41,
+      status: 'success',
+      commit: REV,
+      branch: 'main',
+      durationMs: 120_000,
+    });
+    expect(run!.url).toMatch(/\/job\/genai\/job\/llm-chat\/41\/$/);
+    expect(run!.stages?.map(st => [st.name, st.status, st.durationMs])).toEqual(
+      [
+        ['Checkout', 'SUCCESS', 4_000],
+        ['Test', 'SUCCESS', 70_000],
+        ['Push image', 'SUCCESS', 40_000],
+      ],
+    );
+    expect(details.build!.health?.reason).toBe(
+      'genai/llm-chat #41 succeeded (a1b2c3d)',
+    );
+
+    const syncApp = details.sync!.apps[0];
+    expect(syncApp).toMatchObject({
+      instance: 'prod',
+      name: 'llm-chat',
+      sync: 'Synced',
+      health: 'Healthy',
+      revision: 'f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed',
+    });
+    expect(
+      syncApp.history.map(h => [h.id, h.revision?.slice(0, 7), h.deployedAt]),
+    ).toEqual([
+      [0, 'c0ffeec', '2026-04-30T10:00:00Z'],
+      [1, 'f00dfee', '2026-05-01T00:10:00Z'],
+    ]);
+    expect(syncApp.sources[0].repoURL).toBe(
+      'https://git.example.test/gitops/llm-chat.git',
+    );
+    expect(syncApp.link?.url).toBe(`${argo.url}/applications/argocd/llm-chat`);
+    expect(JSON.stringify(health)).not.toContain(GIT_TOKEN);
+
+    const cluster = details.workload!.clusters[0];
+    expect(details.workload!.selector).toBe(
+      'backstage.io/kubernetes-id=llm-chat',
+    );
+    expect(cluster.cluster).toBe('test');
+    expect(cluster.pods).toEqual([
+      expect.objectContaining({
+        namespace: 'ml',
+        name: 'llm-chat-0',
+        nodeName: 'gpu-1',
+        phase: 'Running',
+        status: 'ok',
+        ready: true,
+        restarts: 0,
+        problems: [],
+        images: [
+          {
+            container: 'model',
+            init: false,
+            image: `${reg.host}/genai/llm-chat:${REV.slice(0, 7)}`,
+            repository: `${reg.host}/genai/llm-chat`,
+            tag: REV.slice(0, 7),
+          },
+        ],
+      }),
+    ]);
+
+    expect(details.gpu).toMatchObject({
+      held: { 'nvidia.com/gpu': 1 },
+      waiting: {},
+      pods: [
+        {
+          cluster: 'test',
+          namespace: 'ml',
+          name: 'llm-chat-0',
+          node: 'gpu-1',
+          scheduled: true,
+          resources: { 'nvidia.com/gpu': 1 },
+        },
+      ],
+    });
+    expect(details.gpu!.nodes.map(n => [n.cluster, n.node])).toEqual([
+      ['test', 'gpu-1'],
+    ]);
+    expect(details.gpu!.nodes[0]).toMatchObject({
+      capacity: { 'nvidia.com/gpu': 4 },
+      requested: { 'nvidia.com/gpu': 1 },
+      free: { 'nvidia.com/gpu': 3 },
+      labels: { product: 'NVIDIA-A100-SXM4-40GB' },
+    });
+    expect(details.inference!.report).toMatchObject({
+      endpoint: vllm.url,
+      protocol: 'openai',
+      live: true,
+      ready: true,
+      modelReady: true,
+    });
   });
 
   it('adds the vLLM request rate and p95 and the DCGM utilization of the pod from Prometheus', async () => {
@@ -390,6 +515,36 @@ describe('GET /entities/:kind/:namespace/:name/health', () => {
     expect(health.signals.gpu.reason).toBe(
       'holds 1 nvidia.com/gpu (NVIDIA-A100-SXM4-40GB) on gpu-1; llm-chat-0: 87% utilization, 30512 MiB framebuffer used',
     );
+
+    // The same numbers for the cards, and the last hour at one point a
+    // minute. Prometheus is seconds old: the subquery has at most the minute
+    // boundaries since it started, and no hour before the last 5 minutes.
+    const metrics = health.details!.inference!.metrics!;
+    expect(metrics.source).toBe(`Prometheus (127.0.0.1:${prom.port})`);
+    expect(metrics.p95LatencyMs).toBe(490);
+    expect(metrics.requestsPerSecond).toBeCloseTo(Number(m![1]), 2);
+    expect(metrics.errorRate).toBeUndefined(); // vLLM exports no failures
+    expect(metrics.errorRateSeries).toEqual([]);
+    expect(metrics.lastHourLatencyMs).toBeUndefined();
+    const now = Date.now();
+    for (const series of [metrics.latencyMsSeries, metrics.requestRateSeries])
+      for (const p of series) {
+        expect(p.t % 60_000).toBe(0);
+        expect(p.t).toBeGreaterThan(now - 3_600_000 - 60_000);
+        expect(p.t).toBeLessThanOrEqual(now);
+      }
+    for (const p of metrics.latencyMsSeries) expect(p.v).toBeCloseTo(490, 6);
+    expect(health.details!.inference!.warnings).toEqual([]);
+    expect(health.details!.inference!.metricsProblem).toBeUndefined();
+    const gpuPod = health.details!.gpu!.pods[0];
+    expect(gpuPod).toMatchObject({
+      name: 'llm-chat-0',
+      utilizationPercent: 87,
+      framebufferUsedMiB: 30512,
+      framebufferFreeMiB: 10448,
+    });
+    for (const p of gpuPod.utilizationSeries!) expect(p.v).toBe(87);
+    expect(health.details!.gpu!.metricsProblem).toBeUndefined();
   });
 
   it('probes the endpoint of the InferenceService when the entity names only a protocol', async () => {
@@ -431,6 +586,17 @@ describe('GET /entities/:kind/:namespace/:name/health', () => {
     expect(health.signals.gpu.reason).toContain(
       'on gpu-1; metrics unavailable: Prometheus',
     );
+    const inference = health.details!.inference!;
+    expect(inference.metrics).toBeUndefined();
+    expect(inference.metricsProblem).toMatchObject({
+      upstream: `Prometheus (127.0.0.1:${prom.port})`,
+      fault: 'unreachable',
+    });
+    expect(inference.report?.ready).toBe(true);
+    expect(health.details!.gpu!.metricsProblem).toMatchObject({
+      upstream: `Prometheus (127.0.0.1:${prom.port})`,
+    });
+    expect(health.details!.gpu!.pods[0].utilizationPercent).toBeUndefined();
   });
 
   it('sees a crash loop through the watch and names it, other signals unaffected', async () => {
@@ -468,6 +634,20 @@ describe('GET /entities/:kind/:namespace/:name/health', () => {
       /crash-looping \(7 restarts\)/,
     );
     expect(health!.signals.workload.reason).toMatch(/OOMKilled/);
+    const pod = health!.details!.workload!.clusters[0].pods[0];
+    expect(pod).toMatchObject({
+      name: 'llm-chat-0',
+      status: 'error',
+      ready: false,
+      readyContainers: 0,
+      totalContainers: 1,
+      restarts: 7,
+    });
+    expect(pod.reason).toMatch(/crash-looping \(7 restarts\)/);
+    expect(pod.problems.map(q => [q.kind, q.severity, q.container])).toEqual([
+      ['oom-killed', 'error', 'model'],
+    ]);
+    expect(pod.images.map(i => i.tag)).toEqual([REV.slice(0, 7)]);
     expect(health!.delivery.firstBroken).toBe('running');
     expect(health!.signals.image.status).toBe('ok');
   });
@@ -506,9 +686,39 @@ describe('GET /entities/:kind/:namespace/:name/health', () => {
       300,
     );
     expect(health!.delivery.firstBroken).toBe('desired');
+    const job = health!.details!.build!.jobs[0];
+    expect(
+      'builds' in job && job.builds.map(b => [b.number, b.commit, b.branch]),
+    ).toEqual([
+      [42, NEXT, 'main'],
+      [41, REV, 'main'],
+    ]);
     expect(health!.delivery.verdict).toBe(
       'Desired in GitOps: :b2c3d4e (build 42) is not in GitOps yet: it still asks for :a1b2c3d',
     );
+  });
+
+  it('answers the fleet without details, every signal still there', async () => {
+    const res = await request(backend.server).get('/api/mlops/fleet/health');
+    expect(res.status).toBe(200);
+    const items = res.body.items as EntityHealth[];
+    expect(items.map(i => i.entityRef).sort()).toEqual([
+      'component:default/llm-chat',
+      'component:default/llm-derived',
+    ]);
+    for (const item of items) {
+      expect(item).not.toHaveProperty('details');
+      expect(Object.keys(item.signals).sort()).toEqual([
+        'build',
+        'gpu',
+        'image',
+        'inference',
+        'sync',
+        'workload',
+      ]);
+    }
+    const chat = items.find(i => i.entityRef === 'component:default/llm-chat')!;
+    expect(chat.signals.build.reason).toContain('genai/llm-chat #');
   });
 
   it('reports Argo CD answering 401 on the sync signal only, naming it', async () => {

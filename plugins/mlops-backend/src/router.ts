@@ -74,7 +74,7 @@ export async function createRouter(
   });
 
   /** Templates with adoption, drift and per-entity checks, as the caller may see them. */
-  /** Every signal of one entity plus its delivery chain. */
+  /** Every signal of one entity plus its delivery chain and what its cards show (`details`). */
   router.get('/entities/:kind/:namespace/:name/health', async (req, res) => {
     const parsed = entityParams.safeParse(req.params);
     if (!parsed.success)
@@ -88,10 +88,10 @@ export async function createRouter(
         `No entity ${parsed.data.kind}:${parsed.data.namespace}/${parsed.data.name} in the catalog`,
       );
     }
-    res.json(await health.getEntityHealth(entity));
+    res.json(await health.getEntityHealth(entity, { details: true }));
   });
 
-  /** Fleet view for platform owners: every model service with its signals. */
+  /** Fleet view for platform owners: every model service with its signals (no `details`: it stays lean). */
   router.get('/fleet/health', async (req, res) => {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],

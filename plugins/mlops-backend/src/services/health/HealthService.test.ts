@@ -112,4 +112,48 @@ describe('HealthService', () => {
       verdict: 'Image: registry demo (r.local): refused the connection',
     });
   });
+
+  it('answers details only when asked, each signal its own, without credentials in URLs', async () => {
+    const asked: Array<boolean | undefined> = [];
+    const sync: SignalProvider = {
+      signal: 'sync',
+      notApplicableReason: () => '',
+      read: async (_entity, options) => {
+        asked.push(options?.details);
+        return {
+          health: { signal: 'sync', status: 'ok', reason: 'r', checkedAt: 'x' },
+          detail: {
+            sync: {
+              entityRef: 'component:default/fraud-detector',
+              apps: [],
+              problems: [
+                {
+                  instance: 'prod',
+                  problem: {
+                    upstream: 'Argo CD prod',
+                    fault: 'unreachable',
+                    message:
+                      'cannot reach https://bot:t0ken@git.example.test/a.git or ssh://git@host/b',
+                  },
+                },
+              ],
+            },
+            // Not this provider's signal: ignored.
+            build: { entityRef: 'x', jobs: [] },
+          },
+        };
+      },
+    };
+    const service = new HealthService([sync], logger, {
+      providerTimeoutMs: 1000,
+    });
+    const lean = await service.getEntityHealth(entity);
+    expect(lean).not.toHaveProperty('details');
+    const full = await service.getEntityHealth(entity, { details: true });
+    expect(asked).toEqual([false, true]);
+    expect(Object.keys(full.details!)).toEqual(['sync']);
+    expect(full.details!.sync!.problems[0].problem.message).toBe(
+      'cannot reach https://git.example.test/a.git or ssh://host/b',
+    );
+  });
 });

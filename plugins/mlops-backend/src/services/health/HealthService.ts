@@ -2,6 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   EntityHealth,
+  EntityHealthDetails,
   SignalHealth,
   SignalKind,
 } from '@internal/plugin-mlops-common';
@@ -13,6 +14,18 @@ export interface SignalReading {
   health: SignalHealth;
   /** Facts this signal contributes to the delivery chain. */
   facts?: DeliveryFacts;
+  /**
+   * What the entity cards show for this signal (only its own key is used:
+   * `{ build: report }` from the build provider). Providers fill it only
+   * when asked with `{ details: true }`.
+   */
+  detail?: EntityHealthDetails;
+}
+
+/** How much a provider should read. */
+export interface ReadOptions {
+  /** Also compute {@link SignalReading.detail} (the per-entity route; never the fleet). */
+  details?: boolean;
 }
 
 /**
@@ -24,7 +37,10 @@ export interface SignalProvider {
   readonly signal: SignalKind;
   /** Why the signal is unknown when `read` answers undefined, e.g. "add jenkins.io/job-full-name". */
   notApplicableReason(entity: Entity): string;
-  read(entity: Entity): Promise<SignalReading | undefined>;
+  read(
+    entity: Entity,
+    options?: ReadOptions,
+  ): Promise<SignalReading | undefined>;
 }
 
 export const SIGNALS: SignalKind[] = [
@@ -51,7 +67,15 @@ export class HealthService {
     } = { providerTimeoutMs: 10_000 },
   ) {}
 
-  async getEntityHealth(entity: Entity): Promise<EntityHealth> {
+  /**
+   * Every signal of `entity` and its delivery chain; with `{ details: true }`
+   * also what the entity cards show (`details`), credentials in URLs removed.
+   */
+  async getEntityHealth(
+    entity: Entity,
+    options: ReadOptions = {},
+  ): Promise<EntityHealth> {
+    const wantDetails = options.details === true;
     const now = this.options.now ?? Date.now;
     const checkedAt = new Date(now()).toISOString();
     const readings = await Promise.all(
@@ -66,7 +90,7 @@ export class HealthService {
             return [signal, undefined, `no ${signal} upstream is configured`];
           try {
             const reading = await withDeadline(
-              provider.read(entity),
+              provider.read(entity, { details: wantDetails }),
               this.options.providerTimeoutMs,
               `did not answer within ${this.options.providerTimeoutMs} ms`,
             );
@@ -108,7 +132,10 @@ export class HealthService {
     );
     const signals = {} as EntityHealth['signals'];
     const facts: DeliveryFacts = {};
+    const details: EntityHealthDetails = {};
     for (const [signal, reading, why] of readings) {
+      if (wantDetails && isDetailSignal(signal) && reading?.detail?.[signal])
+        Object.assign(details, { [signal]: reading.detail[signal] });
       signals[signal] = reading?.health ?? {
         signal,
         status: 'unknown',
@@ -122,6 +149,35 @@ export class HealthService {
       signals,
       delivery: judgeDelivery(facts),
       checkedAt,
+      ...(wantDetails ? { details: withoutUrlCredentials(details) } : {}),
     };
   }
+}
+
+const DETAIL_SIGNALS: ReadonlyArray<keyof EntityHealthDetails> = [
+  'build',
+  'sync',
+  'workload',
+  'inference',
+  'gpu',
+];
+
+function isDetailSignal(
+  signal: SignalKind,
+): signal is keyof EntityHealthDetails {
+  return (DETAIL_SIGNALS as readonly string[]).includes(signal);
+}
+
+/** `scheme://user:secret@host` → `scheme://host`, wherever it appears in a string. */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
+
+/**
+ * A copy of `value` with the user-info part of every URL removed (a git
+ * remote or repoURL written as `https://user:token@host/…` by a job or an
+ * Application). Details go to the browser: credentials never do.
+ */
+export function withoutUrlCredentials<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value), (_key, v: unknown) =>
+    typeof v === 'string' ? v.replace(URL_USERINFO, '$1') : v,
+  ) as T;
 }

@@ -43,7 +43,7 @@ export function buildSignalProvider(jenkins: JenkinsApi): SignalProvider {
     signal: 'build',
     notApplicableReason: () =>
       `add the ${ANNOTATION_JENKINS_JOB_FULL_NAME} annotation`,
-    async read(entity): Promise<SignalReading | undefined> {
+    async read(entity, options): Promise<SignalReading | undefined> {
       const annotation =
         entity.metadata.annotations?.[ANNOTATION_JENKINS_JOB_FULL_NAME];
       if (!annotation?.trim()) return undefined;
@@ -114,6 +114,9 @@ export function buildSignalProvider(jenkins: JenkinsApi): SignalProvider {
       };
       return {
         health,
+        ...(options?.details
+          ? { detail: { build: { ...report, health } } }
+          : {}),
         facts: {
           build: !first
             ? undefined
@@ -195,7 +198,7 @@ export function syncSignalProvider(
     signal: 'sync',
     notApplicableReason: () =>
       `add the ${ANNOTATION_ARGOCD_APP_NAME} (or ${ANNOTATION_ARGOCD_APP_SELECTOR}) annotation`,
-    async read(entity): Promise<SignalReading | undefined> {
+    async read(entity, options): Promise<SignalReading | undefined> {
       const annotations = entity.metadata.annotations ?? {};
       if (
         !annotations[ANNOTATION_ARGOCD_APP_NAME] &&
@@ -274,14 +277,18 @@ export function syncSignalProvider(
         .slice(1)
         .join('/');
       const problem = report.problems[0]?.problem;
+      const health: SignalHealth = {
+        signal: 'sync',
+        status,
+        reason: parts.join('; '),
+        checkedAt,
+        ...(problem ? { problem } : {}),
+      };
       return {
-        health: {
-          signal: 'sync',
-          status,
-          reason: parts.join('; '),
-          checkedAt,
-          ...(problem ? { problem } : {}),
-        },
+        health,
+        ...(options?.details
+          ? { detail: { sync: { ...report, health } } }
+          : {}),
         facts: app
           ? {
               sync: toSyncFact(app),

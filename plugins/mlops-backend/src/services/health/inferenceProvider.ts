@@ -2,8 +2,13 @@ import { Entity } from '@backstage/catalog-model';
 import {
   ANNOTATION_INFERENCE_ENDPOINT,
   ANNOTATION_INFERENCE_PROTOCOL,
+  InferenceDetail,
   InferenceProtocol,
+  InferenceReport,
+  ServingMetricsDetail,
   SignalHealth,
+  TimePoint,
+  UpstreamProblem,
 } from '@internal/plugin-mlops-common';
 import { InferenceProber } from '../../upstreams/inference/InferenceProber';
 import { servingFactOf } from '../../upstreams/inference/servingFact';
@@ -19,15 +24,21 @@ import {
 import { PrometheusReader } from '../../upstreams/prometheus/PrometheusClient';
 import { MetricSource, Selector } from '../../upstreams/prometheus/queries';
 import {
+  SeriesOptions,
+  SeriesPoint,
   ServingMetrics,
+  ServingMetricsHistory,
   readServingMetrics,
+  readServingMetricsHistory,
 } from '../../upstreams/prometheus/readers';
 import { deriveInferenceEndpoint } from './derivedEndpoint';
 import { SignalProvider, SignalReading } from './HealthService';
-import { withDeadline } from './deadline';
+import { DeadlineError, withDeadline } from './deadline';
 
 /** Above this share of failed requests a serving model is a warning. */
 const ERROR_RATE_WARNING = 0.05;
+/** Current latency above this many times the last hour's is worth a warning on the card. */
+const LATENCY_SPIKE_FACTOR = 3;
 /** Metrics are an extra: they may not hold up the probe's verdict for long. */
 const METRICS_DEADLINE_MS = 4_000;
 
@@ -69,7 +80,7 @@ export function inferenceSignalProvider(
     signal: 'inference',
     notApplicableReason: () =>
       `add the ${ANNOTATION_INFERENCE_ENDPOINT} and ${ANNOTATION_INFERENCE_PROTOCOL} annotations`,
-    async read(entity): Promise<SignalReading | undefined> {
+    async read(entity, readOptions): Promise<SignalReading | undefined> {
       const target =
         inferenceTargetOf(entity) ?? derivedTarget(entity, options.cluster);
       if (!target) return undefined;
@@ -86,16 +97,24 @@ export function inferenceSignalProvider(
         };
       }
       const report = await prober.probe(target.target);
-      const health = options.prometheus
-        ? await withMetrics(
-            report.health,
+      const details = readOptions?.details === true;
+      const measured = options.prometheus
+        ? await readInferenceMetrics(
+            report,
             entity,
             target.target,
             options.prometheus,
             options.cluster,
+            { details },
           )
-        : report.health;
-      return { health, facts: { serving: servingFactOf(report) } };
+        : { health: report.health, detail: { warnings: [] } };
+      return {
+        health: measured.health,
+        facts: { serving: servingFactOf(report) },
+        ...(details
+          ? { detail: { inference: { report, ...measured.detail } } }
+          : {}),
+      };
     },
   };
 }
@@ -182,19 +201,52 @@ export function deadline<T>(work: Promise<T>, ms: number): Promise<T> {
   return withDeadline(work, ms, `Prometheus did not answer within ${ms} ms`);
 }
 
-export async function withMetrics(
-  health: SignalHealth,
+/** The Prometheus side of the inference signal: the reason (and the >5% errors rule) and, when asked, the card's detail. */
+export interface InferenceMetricsReading {
+  health: SignalHealth;
+  detail: Omit<InferenceDetail, 'report'>;
+}
+
+/**
+ * Reads the serving metrics of `target` and joins them to the probe's
+ * verdict: the numbers go into the reason, more than 5% errors turn `ok`
+ * into `warning`; a Prometheus failure is named in the reason (and in
+ * `detail.metricsProblem`) and never changes the status. With
+ * `details: true` it also reads the series of the last hour (one point a
+ * minute) and the latency of the hour before the last five minutes, and
+ * words warnings for the card. Everything within {@link METRICS_DEADLINE_MS}.
+ */
+export async function readInferenceMetrics(
+  report: Pick<InferenceReport, 'health' | 'ready'>,
   entity: Entity,
   target: InferenceTarget,
   prometheus: PrometheusReader,
   cluster: ObjectSource | undefined,
-): Promise<SignalHealth> {
+  options: {
+    details?: boolean;
+    /** Tests shorten the series (`range`, `step`, `recent`) and pin `time`; default 1 h at 1 m, 5 m recent. */
+    history?: SeriesOptions & { recent?: string };
+  } = {},
+): Promise<InferenceMetricsReading> {
+  const health = report.health;
   const source = METRIC_SOURCE[target.protocol];
   const selector = metricsSelector(entity, source, target.model, cluster);
-  if (!selector) return health;
+  if (!selector) return { health, detail: { warnings: [] } };
   try {
-    const metrics = await deadline(
-      readServingMetrics(prometheus, source, selector),
+    const { metrics, history } = await deadline<{
+      metrics: ServingMetrics;
+      history?: ServingMetricsHistory;
+    }>(
+      options.details
+        ? readServingMetricsHistory(
+            prometheus,
+            source,
+            selector,
+            options.history,
+          ).then(h => ({ metrics: h, history: h }))
+        : readServingMetrics(prometheus, source, selector).then(m => ({
+            metrics: m,
+          })),
       METRICS_DEADLINE_MS,
     );
     const text = describeServingMetrics(metrics) ?? 'no request metrics yet';
@@ -202,16 +254,141 @@ export async function withMetrics(
       health.status === 'ok' &&
       metrics.errorRate !== undefined &&
       metrics.errorRate > ERROR_RATE_WARNING;
+    const detail = history
+      ? toServingMetricsDetail(prometheus.name, history)
+      : undefined;
     return {
-      ...health,
-      status: tooManyErrors ? 'warning' : health.status,
-      reason: `${health.reason}; ${text}${
-        tooManyErrors
-          ? ` (above ${Math.round(ERROR_RATE_WARNING * 100)}% errors)`
-          : ''
-      }`,
+      health: {
+        ...health,
+        status: tooManyErrors ? 'warning' : health.status,
+        reason: `${health.reason}; ${text}${
+          tooManyErrors
+            ? ` (above ${Math.round(ERROR_RATE_WARNING * 100)}% errors)`
+            : ''
+        }`,
+      },
+      detail: {
+        ...(detail ? { metrics: detail } : {}),
+        warnings: detail ? servingWarnings(detail, report.ready) : [],
+      },
     };
   } catch (e) {
-    return { ...health, reason: `${health.reason}; ${metricsUnavailable(e)}` };
+    return {
+      health: {
+        ...health,
+        reason: `${health.reason}; ${metricsUnavailable(e)}`,
+      },
+      detail: {
+        metricsProblem: metricsProblemOf(e, prometheus.name),
+        warnings: [],
+      },
+    };
   }
+}
+
+/** {@link readInferenceMetrics} without the detail: the signal's health only. */
+export async function withMetrics(
+  health: SignalHealth,
+  entity: Entity,
+  target: InferenceTarget,
+  prometheus: PrometheusReader,
+  cluster: ObjectSource | undefined,
+): Promise<SignalHealth> {
+  return (
+    await readInferenceMetrics(
+      { health, ready: undefined },
+      entity,
+      target,
+      prometheus,
+      cluster,
+    )
+  ).health;
+}
+
+const toPoints = (points: SeriesPoint[], scale = 1): TimePoint[] =>
+  points.map(p => ({ t: Math.round(p.time * 1000), v: p.value * scale }));
+
+const finiteOrUndefined = (v: number | undefined) =>
+  v !== undefined && Number.isFinite(v) ? v : undefined;
+
+/** Seconds → milliseconds; the wire type of the card. */
+export function toServingMetricsDetail(
+  source: string,
+  m: ServingMetricsHistory,
+): ServingMetricsDetail {
+  const ms = (v: number | undefined) => {
+    const f = finiteOrUndefined(v);
+    return f === undefined ? undefined : f * 1000;
+  };
+  const fields: Partial<ServingMetricsDetail> = {
+    requestsPerSecond: finiteOrUndefined(m.requestsPerSecond),
+    errorRate: finiteOrUndefined(m.errorRate),
+    p95LatencyMs: ms(m.p95LatencySeconds),
+    meanLatencyMs: ms(m.meanLatencySeconds),
+    lastHourLatencyMs: ms(m.baselineLatencySeconds),
+  };
+  return {
+    source,
+    ...Object.fromEntries(
+      Object.entries(fields).filter(([, v]) => v !== undefined),
+    ),
+    latencyMsSeries: toPoints(m.latencySeries, 1000),
+    errorRateSeries: toPoints(m.errorRateSeries),
+    requestRateSeries: toPoints(m.requestRateSeries),
+  };
+}
+
+/**
+ * Warnings in words for the inference card: more than 5% errors in the
+ * last 5 minutes; a ready server whose current latency (p95, else mean) is
+ * more than 3× that of the hour before the last five minutes.
+ */
+export function servingWarnings(
+  m: ServingMetricsDetail,
+  ready: boolean | undefined,
+): string[] {
+  const warnings: string[] = [];
+  const [what, latency] =
+    m.p95LatencyMs !== undefined
+      ? ['p95', m.p95LatencyMs]
+      : ['mean', m.meanLatencyMs];
+  if (
+    ready === true &&
+    latency !== undefined &&
+    m.lastHourLatencyMs !== undefined &&
+    m.lastHourLatencyMs > 0 &&
+    latency > LATENCY_SPIKE_FACTOR * m.lastHourLatencyMs
+  ) {
+    warnings.push(
+      `ready but ${what} latency ${(latency / m.lastHourLatencyMs).toFixed(
+        1,
+      )}× last hour`,
+    );
+  }
+  if (m.errorRate !== undefined && m.errorRate > ERROR_RATE_WARNING) {
+    warnings.push(
+      `error rate ${num(m.errorRate * 100)}% over the last 5 minutes`,
+    );
+  }
+  return warnings;
+}
+
+/** The UpstreamProblem of a failed metrics read: the client's own, or Prometheus timed out / failed. */
+export function metricsProblemOf(
+  e: unknown,
+  upstream: string,
+): UpstreamProblem {
+  const problem = (e as { problem?: UpstreamProblem })?.problem;
+  if (problem?.upstream && problem.fault) return problem;
+  if (e instanceof DeadlineError)
+    return {
+      upstream,
+      fault: 'timeout',
+      message: e.message.replace(/^Prometheus /, ''),
+    };
+  return {
+    upstream,
+    fault: 'server-error',
+    message: String((e as Error)?.message ?? e),
+  };
 }

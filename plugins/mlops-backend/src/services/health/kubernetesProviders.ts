@@ -2,10 +2,20 @@ import { Entity } from '@backstage/catalog-model';
 import {
   ANNOTATION_KUBERNETES_ID,
   ANNOTATION_KUBERNETES_LABEL_SELECTOR,
+  GpuDetail,
+  GpuNodeInfo,
+  PodSummary,
   SignalHealth,
+  UpstreamProblem,
+  WorkloadDetail,
+  WorkloadSummary,
 } from '@internal/plugin-mlops-common';
 import {
+  EntityWorkloadReport,
+  NodeGpu,
+  PodDiagnosis,
   ResourceCache,
+  WorkloadJudgement,
   entityGpuUsage,
   entityKubernetesTarget,
   findEntityObjects,
@@ -13,10 +23,20 @@ import {
   nodeGpuInventory,
 } from '../../upstreams/kubernetes';
 import { PrometheusReader } from '../../upstreams/prometheus/PrometheusClient';
-import { GpuUsage, readGpuUsage } from '../../upstreams/prometheus/readers';
+import {
+  GpuUsage,
+  SeriesOptions,
+  SeriesPoint,
+  readGpuUsage,
+  readGpuUtilizationSeries,
+} from '../../upstreams/prometheus/readers';
 import { RunningFact } from '../delivery/deliveryChain';
 import { SignalProvider, SignalReading } from './HealthService';
-import { deadline, metricsUnavailable } from './inferenceProvider';
+import {
+  deadline,
+  metricsProblemOf,
+  metricsUnavailable,
+} from './inferenceProvider';
 
 const hasKubernetesAnnotation = (entity: Entity) => {
   const a = entity.metadata.annotations ?? {};
@@ -35,9 +55,12 @@ export function workloadSignalProvider(
   return {
     signal: 'workload',
     notApplicableReason: () => notAnnotated,
-    async read(entity): Promise<SignalReading | undefined> {
+    async read(entity, options): Promise<SignalReading | undefined> {
       if (!hasKubernetesAnnotation(entity)) return undefined;
       const report = judgeEntityWorkloads(cache, entity, now());
+      const detail = options?.details
+        ? { detail: { workload: toWorkloadDetail(report) } }
+        : {};
       const checkedAt = new Date(now()).toISOString();
       const health: SignalHealth = {
         signal: 'workload',
@@ -47,10 +70,15 @@ export function workloadSignalProvider(
         ...(report.problem ? { problem: report.problem } : {}),
       };
       if (report.problem)
-        return { health, facts: { running: { problem: report.problem } } };
+        return {
+          health,
+          facts: { running: { problem: report.problem } },
+          ...detail,
+        };
       const pods = report.clusters.flatMap(c => c.pods);
       const workloads = report.clusters.flatMap(c => c.workloads);
-      if (pods.length === 0 && workloads.length === 0) return { health };
+      if (pods.length === 0 && workloads.length === 0)
+        return { health, ...detail };
       const images = pods.flatMap(p => p.images.filter(i => !i.init));
       const desired =
         workloads.reduce((n, w) => n + (w.desired ?? 0), 0) || pods.length;
@@ -71,9 +99,98 @@ export function workloadSignalProvider(
         desired,
         ...(firstProblem ? { reason: firstProblem.reason } : {}),
       };
-      return { health, facts: { running } };
+      return { health, facts: { running }, ...detail };
     },
   };
+}
+
+function toWorkloadSummary(w: WorkloadJudgement): WorkloadSummary {
+  return {
+    kind: w.kind,
+    ...(w.namespace !== undefined ? { namespace: w.namespace } : {}),
+    name: w.name,
+    status: w.status,
+    reason: w.reason,
+    state: w.state,
+    ...(w.ready !== undefined ? { ready: w.ready } : {}),
+    ...(w.desired !== undefined ? { desired: w.desired } : {}),
+  };
+}
+
+function toPodSummary(p: PodDiagnosis): PodSummary {
+  return {
+    ...(p.namespace !== undefined ? { namespace: p.namespace } : {}),
+    name: p.name,
+    ...(p.nodeName ? { nodeName: p.nodeName } : {}),
+    phase: p.phase,
+    // As the signal counts it: a finished pod that failed is history, a warning.
+    status: p.phase === 'Failed' && p.status === 'error' ? 'warning' : p.status,
+    reason: p.reason,
+    ready: p.ready,
+    readyContainers: p.readyContainers,
+    totalContainers: p.totalContainers,
+    restarts: p.restarts,
+    problems: p.problems.map(q => ({
+      kind: q.kind,
+      severity: q.severity,
+      message: q.message,
+      ...(q.container ? { container: q.container } : {}),
+    })),
+    insufficient: p.insufficient.map(i => ({
+      resource: i.resource,
+      nodes: i.nodes,
+    })),
+    images: p.images.map(i => ({
+      container: i.container,
+      init: i.init,
+      image: i.image,
+      repository: i.repository,
+      ...(i.tag ? { tag: i.tag } : {}),
+      ...(i.digest ? { digest: i.digest } : {}),
+    })),
+  };
+}
+
+/** The workload report as the card reads it: plain summaries per cluster. */
+export function toWorkloadDetail(report: EntityWorkloadReport): WorkloadDetail {
+  return {
+    ...(report.selector ? { selector: report.selector } : {}),
+    ...(report.namespace ? { namespace: report.namespace } : {}),
+    ...(report.problem ? { problem: report.problem } : {}),
+    clusters: report.clusters.map(c => ({
+      cluster: c.cluster,
+      workloads: c.workloads.map(toWorkloadSummary),
+      pods: c.pods.map(toPodSummary),
+      problems: c.problems.map(p => ({ ...p })),
+      loading: [...c.loading],
+    })),
+  };
+}
+
+function toGpuNodeInfo(
+  n: NodeGpu,
+  cluster: string,
+): GpuNodeInfo & {
+  cluster: string;
+} {
+  return {
+    cluster,
+    node: n.node,
+    capacity: n.capacity,
+    allocatable: n.allocatable,
+    requested: n.requested,
+    free: n.free,
+    labels: { ...n.labels },
+    taints: n.taints,
+    gpuTaints: n.gpuTaints,
+    unschedulable: n.unschedulable,
+    ...(n.ready !== undefined ? { ready: n.ready } : {}),
+    pods: n.pods,
+  };
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number>) {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
 }
 
 /** The GPU signal: which GPUs the entity's pods hold, on which nodes; with Prometheus, how busy they are. */
@@ -81,12 +198,15 @@ export function gpuSignalProvider(
   cache: ResourceCache,
   now: () => number = Date.now,
   prometheus?: PrometheusReader,
+  /** Tests shorten the utilization series; default 1 h at one point a minute. */
+  history?: SeriesOptions,
 ): SignalProvider {
   return {
     signal: 'gpu',
     notApplicableReason: () => notAnnotated,
-    async read(entity): Promise<SignalReading | undefined> {
+    async read(entity, options): Promise<SignalReading | undefined> {
       if (!hasKubernetesAnnotation(entity)) return undefined;
+      const details = options?.details === true;
       const checkedAt = new Date(now()).toISOString();
       const target = entityKubernetesTarget(entity);
       if (!target.ok) {
@@ -109,6 +229,7 @@ export function gpuSignalProvider(
       let status: SignalHealth['status'] = 'unknown';
       let any = false;
       const gpuPods: Array<{ namespace: string; name: string }> = [];
+      const detail: GpuDetail = { pods: [], nodes: [], held: {}, waiting: {} };
       for (const found of clusters) {
         const nodeState = cache.state(found.cluster, 'nodes');
         if (nodeState?.lastError) {
@@ -132,7 +253,22 @@ export function gpuSignalProvider(
         for (const p of usage.pods) {
           if (p.scheduled && !p.finished && p.namespace)
             gpuPods.push({ namespace: p.namespace, name: p.name });
+          // Finished pods hold nothing: the card lists what holds or waits.
+          if (!p.finished)
+            detail.pods.push({
+              cluster: found.cluster,
+              ...(p.namespace !== undefined ? { namespace: p.namespace } : {}),
+              name: p.name,
+              ...(p.node ? { node: p.node } : {}),
+              scheduled: p.scheduled,
+              resources: p.resources,
+            });
         }
+        detail.nodes.push(
+          ...usage.nodes.map(n => toGpuNodeInfo(n, found.cluster)),
+        );
+        addCounts(detail.held, usage.held);
+        addCounts(detail.waiting, usage.waiting);
         const held = Object.entries(usage.held).map(([r, n]) => `${n} ${r}`);
         const waiting = Object.entries(usage.waiting).map(
           ([r, n]) => `${n} ${r}`,
@@ -170,10 +306,32 @@ export function gpuSignalProvider(
         };
       }
       if (prometheus && gpuPods.length) {
-        parts.push(await gpuMetricsText(prometheus, gpuPods));
+        const metrics = await readGpuMetrics(prometheus, gpuPods, {
+          series: details,
+          history,
+        });
+        parts.push(metrics.text);
+        if (metrics.problem) detail.metricsProblem = metrics.problem;
+        for (const pod of detail.pods) {
+          const key = `${pod.namespace ?? ''}/${pod.name}`;
+          const row = metrics.rows.get(key);
+          if (row?.utilizationPercent !== undefined)
+            pod.utilizationPercent = row.utilizationPercent;
+          if (row?.framebufferUsedMiB !== undefined)
+            pod.framebufferUsedMiB = row.framebufferUsedMiB;
+          if (row?.framebufferFreeMiB !== undefined)
+            pod.framebufferFreeMiB = row.framebufferFreeMiB;
+          const series = metrics.series?.get(key);
+          if (pod.scheduled && metrics.series && !metrics.problem)
+            pod.utilizationSeries = (series ?? []).map(p => ({
+              t: Math.round(p.time * 1000),
+              v: p.value,
+            }));
+        }
       }
       return {
         health: { signal: 'gpu', status, reason: parts.join('; '), checkedAt },
+        ...(details ? { detail: { gpu: detail } } : {}),
       };
     },
   };
@@ -183,35 +341,60 @@ const GPU_METRICS_DEADLINE_MS = 4_000;
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** "llm-0: 87% utilization, 30512 MiB framebuffer used" per pod (DCGM via Prometheus); never changes the status. */
-async function gpuMetricsText(
+interface GpuMetrics {
+  /** "llm-0: 87% utilization, 30512 MiB framebuffer used" per pod, or why there is none. */
+  text: string;
+  /** By `namespace/pod`. */
+  rows: Map<string, GpuUsage>;
+  /** Utilization over time by `namespace/pod`, when asked for. */
+  series?: Map<string, SeriesPoint[]>;
+  problem?: UpstreamProblem;
+}
+
+/** GPU use of the entity's pods from DCGM via Prometheus; never changes the status. */
+async function readGpuMetrics(
   prometheus: PrometheusReader,
   pods: Array<{ namespace: string; name: string }>,
-): Promise<string> {
+  options: { series: boolean; history?: SeriesOptions },
+): Promise<GpuMetrics> {
   const byNamespace = new Map<string, string[]>();
   for (const p of pods)
     byNamespace.set(p.namespace, [
       ...(byNamespace.get(p.namespace) ?? []),
       p.name,
     ]);
+  const scopes = [...byNamespace].map(([namespace, names]) => ({
+    by: 'pod' as const,
+    namespace,
+    podRegex: [...new Set(names)].map(escapeRegex).join('|'),
+  }));
   try {
-    const rows = (
-      await deadline(
-        Promise.all(
-          [...byNamespace].map(([namespace, names]) =>
-            readGpuUsage(prometheus, {
-              by: 'pod',
-              namespace,
-              podRegex: [...new Set(names)].map(escapeRegex).join('|'),
-            }),
-          ),
-        ),
-        GPU_METRICS_DEADLINE_MS,
-      )
-    ).flat();
-    if (rows.length === 0) return 'no GPU metrics for its pods yet';
+    const [usage, series] = await deadline(
+      Promise.all([
+        Promise.all(scopes.map(scope => readGpuUsage(prometheus, scope))),
+        options.series
+          ? Promise.all(
+              scopes.map(scope =>
+                readGpuUtilizationSeries(prometheus, scope, options.history),
+              ),
+            )
+          : Promise.resolve(undefined),
+      ]),
+      GPU_METRICS_DEADLINE_MS,
+    );
+    const rows = usage.flat();
+    const byPod = new Map(rows.map(r => [`${r.namespace}/${r.pod}`, r]));
+    const seriesByPod = series
+      ? new Map(series.flatMap(m => [...m]))
+      : undefined;
+    if (rows.length === 0)
+      return {
+        text: 'no GPU metrics for its pods yet',
+        rows: byPod,
+        series: seriesByPod,
+      };
     const multiNamespace = byNamespace.size > 1;
-    return rows
+    const text = rows
       .map((r: GpuUsage) => {
         const facts = [
           r.utilizationPercent !== undefined
@@ -226,7 +409,12 @@ async function gpuMetricsText(
         }`;
       })
       .join('; ');
+    return { text, rows: byPod, series: seriesByPod };
   } catch (e) {
-    return metricsUnavailable(e);
+    return {
+      text: metricsUnavailable(e),
+      rows: new Map(),
+      problem: metricsProblemOf(e, prometheus.name),
+    };
   }
 }

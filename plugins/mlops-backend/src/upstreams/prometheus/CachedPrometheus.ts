@@ -23,6 +23,10 @@ export class CachedPrometheus implements PrometheusReader {
     private readonly now: () => number = Date.now,
   ) {}
 
+  get name(): string {
+    return this.inner.name;
+  }
+
   query(promql: string, options?: { time?: Date }): Promise<PromQueryResult> {
     if (options?.time) return this.inner.query(promql, options);
     return this.memo(`q:${promql}`, () => this.inner.query(promql));

@@ -26,6 +26,8 @@ export type PromQueryResult = PromData & { warnings: string[] };
 
 /** Reads a Prometheus HTTP API. */
 export interface PrometheusReader {
+  /** Which Prometheus, as a person knows it: `Prometheus (prometheus.monitoring:9090)`. No credentials. */
+  readonly name: string;
   query(promql: string, options?: { time?: Date }): Promise<PromQueryResult>;
   vector(promql: string, options?: { time?: Date }): Promise<PromSample[]>;
   value(promql: string, options?: { time?: Date }): Promise<number | undefined>;
@@ -63,6 +65,7 @@ export function parseSampleValue(raw: unknown): number | undefined {
  */
 export class PrometheusClient implements PrometheusReader {
   private readonly http: UpstreamHttp;
+  readonly name: string;
 
   constructor(
     private readonly config: Pick<
@@ -71,8 +74,9 @@ export class PrometheusClient implements PrometheusReader {
     >,
     options: { dispatcher?: Dispatcher } = {},
   ) {
+    this.name = `Prometheus (${new URL(config.url).host})`;
     this.http = new UpstreamHttp({
-      upstream: `Prometheus (${new URL(config.url).host})`,
+      upstream: this.name,
       timeoutMs: config.timeoutMs,
       secrets: Object.values(config.headers),
       dispatcher: options.dispatcher,

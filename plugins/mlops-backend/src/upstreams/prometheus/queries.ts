@@ -61,21 +61,50 @@ function series(metric: string, sel: Selector, extra: string[] = []): string {
   return `${metric}{${matchers(sel, extra)}}`;
 }
 
+/**
+ * A rate window, optionally shifted into the past: `5m`, or `1h offset 5m`
+ * (the hour that ended five minutes ago).
+ */
+export type Window = string | { range: string; offset: string };
+
+function windowText(window: Window): string {
+  const { range, offset } =
+    typeof window === 'string' ? { range: window, offset: undefined } : window;
+  if (!WINDOW.test(range)) throw new Error(`invalid window "${range}"`);
+  if (offset !== undefined && !WINDOW.test(offset))
+    throw new Error(`invalid offset "${offset}"`);
+  return `[${range}]${offset !== undefined ? ` offset ${offset}` : ''}`;
+}
+
 function rate(
   metric: string,
   sel: Selector,
-  window: string,
+  window: Window,
   extra: string[] = [],
 ): string {
-  if (!WINDOW.test(window)) throw new Error(`invalid window "${window}"`);
-  return `rate(${series(metric, sel, extra)}[${window}])`;
+  return `rate(${series(metric, sel, extra)}${windowText(window)})`;
+}
+
+/**
+ * A query evaluated at every `step` over the last `range` (a PromQL
+ * subquery, `(<q>)[1h:1m]`): an instant query of it answers a matrix, one
+ * point per step, aligned to multiples of the step.
+ */
+export function overTime(
+  query: MetricQuery,
+  range: string,
+  step: string,
+): MetricQuery {
+  if (!WINDOW.test(range)) throw new Error(`invalid range "${range}"`);
+  if (!WINDOW.test(step)) throw new Error(`invalid step "${step}"`);
+  return { promql: `(${query.promql})[${range}:${step}]`, unit: query.unit };
 }
 
 /** `sum(rate(...))` that is 0 rather than absent (for numerators of ratios whose series appear only after the first event). */
 function sumRateOrZero(
   metric: string,
   sel: Selector,
-  window: string,
+  window: Window,
   extra: string[] = [],
 ): string {
   return `(sum(${rate(metric, sel, window, extra)}) or vector(0))`;
@@ -87,7 +116,7 @@ function sumRateOrZero(
  * `{__name__=~"a|b"}` would not do: it drops the names, and series that then
  * share a label set make Prometheus refuse the query.)
  */
-function sumOfRates(metrics: string[], sel: Selector, window: string): string {
+function sumOfRates(metrics: string[], sel: Selector, window: Window): string {
   const terms = metrics.map(m => sumRateOrZero(m, sel, window)).join(' + ');
   const names = metrics
     .map(m => m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
@@ -108,7 +137,7 @@ function sumOfRates(metrics: string[], sel: Selector, window: string): string {
 export function p95Latency(
   source: 'vllm' | 'fastapi',
   sel: Selector,
-  window = DEFAULT_WINDOW,
+  window: Window = DEFAULT_WINDOW,
 ): MetricQuery {
   const histogram =
     source === 'vllm'
@@ -134,7 +163,7 @@ export function p95Latency(
 export function errorRate(
   source: 'torchserve' | 'triton' | 'fastapi',
   sel: Selector,
-  window = DEFAULT_WINDOW,
+  window: Window = DEFAULT_WINDOW,
 ): MetricQuery {
   const all = requestRate(source, sel, window).promql;
   let failed: string;
@@ -159,7 +188,7 @@ export function errorRate(
 export function requestRate(
   source: MetricSource,
   sel: Selector,
-  window = DEFAULT_WINDOW,
+  window: Window = DEFAULT_WINDOW,
 ): MetricQuery {
   const queries: Record<MetricSource, () => string> = {
     torchserve: () =>
@@ -187,7 +216,7 @@ export function requestRate(
 export function meanLatency(
   source: 'triton' | 'torchserve',
   sel: Selector,
-  window = DEFAULT_WINDOW,
+  window: Window = DEFAULT_WINDOW,
 ): MetricQuery {
   const [duration, count] =
     source === 'triton'

@@ -2,8 +2,8 @@ import { Entity } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { MlopsApi } from '@internal/plugin-mlops-common';
-import { screen, within } from '@testing-library/react';
+import { MlopsApi, MlopsHealthApi } from '@internal/plugin-mlops-common';
+import { act, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
   FULL_DIGEST,
@@ -14,12 +14,33 @@ import {
   okReport,
   problemReport,
 } from '../../__fixtures__/reports';
-import { mlopsApiRef } from '../../api';
+import { mlopsApiRef, mlopsHealthApiRef } from '../../api';
+import {
+  fakeHealthApi,
+  serverError,
+} from '../InferenceCard/__fixtures__/health';
 import { ImageCard } from './ImageCard';
+import {
+  healthWith,
+  runningPod,
+  image,
+  workloadDetail,
+} from './__fixtures__/running';
 
-function renderCard(api: MlopsApi, entity: Entity = entityWithImage) {
+function renderCard(
+  api: MlopsApi,
+  entity: Entity = entityWithImage,
+  // the card also asks for the entity's health (which tag runs where);
+  // by default an answer without workload details
+  healthApi: MlopsHealthApi = fakeHealthApi(healthWith()),
+) {
   return renderInTestApp(
-    <TestApiProvider apis={[[mlopsApiRef, api]]}>
+    <TestApiProvider
+      apis={[
+        [mlopsApiRef, api],
+        [mlopsHealthApiRef, healthApi],
+      ]}
+    >
       <EntityProvider entity={entity}>
         <ImageCard />
       </EntityProvider>
@@ -52,6 +73,24 @@ async function notFoundResponseError(): Promise<ResponseError> {
     },
     text: async () => JSON.stringify(body),
   } as unknown as Parameters<typeof ResponseError.fromResponse>[0]);
+}
+
+/** Waits until the health request the card made has answered (or failed). */
+async function healthSettled(healthApi: { getEntityHealth: jest.Mock }) {
+  expect(healthApi.getEntityHealth).toHaveBeenCalled();
+  await act(async () => {
+    await Promise.allSettled(
+      healthApi.getEntityHealth.mock.results.map(r => r.value),
+    );
+  });
+}
+
+function columnHeaders(): Array<string | null> {
+  return within(
+    screen.getByRole('table', { name: 'Tags of ml/fraud-detector' }),
+  )
+    .getAllByRole('columnheader')
+    .map(h => h.textContent);
 }
 
 describe('ImageCard', () => {
@@ -299,5 +338,195 @@ describe('ImageCard', () => {
     expect(
       screen.queryByText(/Could not connect to 127\.0\.0\.1:5000/),
     ).not.toBeInTheDocument();
+  });
+  describe('which tag runs where', () => {
+    it('adds a Running column naming the clusters and namespaces whose pods run each tag', async () => {
+      const healthApi = fakeHealthApi(healthWith(workloadDetail()));
+      await renderCard(fakeMlopsApi(okReport()), entityWithImage, healthApi);
+
+      expect(
+        await screen.findByRole('columnheader', { name: 'Running' }),
+      ).toBeInTheDocument();
+      expect(columnHeaders()).toEqual([
+        'Tag',
+        'Digest',
+        'Created',
+        'Size',
+        'Revision',
+        'Platforms',
+        'Running',
+      ]);
+      expect(healthApi.getEntityHealth).toHaveBeenCalledWith({
+        kind: 'Component',
+        namespace: 'default',
+        name: 'fraud-detector',
+      });
+
+      const table = screen.getByRole('table', {
+        name: 'Tags of ml/fraud-detector',
+      });
+      const [, newest, legacy] = within(table).getAllByRole('row');
+      const newestRunning = within(newest).getAllByRole('cell').at(-1)!;
+      // matched by digest, whatever tag the pod spec names; sorted by cluster
+      expect(
+        within(newestRunning)
+          .getAllByText(/: \d+ pods?/)
+          .map(e => e.textContent),
+      ).toEqual(['kind-edge/edge: 1 pod', 'kind-ml/ml-serving: 2 pods']);
+
+      const legacyRunning = within(legacy).getAllByRole('cell').at(-1)!;
+      // the canary's runtime reported no digest: matched by tag name, and said so;
+      // the pending pod and the init container do not count
+      expect(legacyRunning).toHaveTextContent(
+        'kind-ml/ml-canary: 1 pod (by tag name only)',
+      );
+      expect(legacyRunning).not.toHaveTextContent('ml-serving');
+    });
+
+    it('says "not running" for a tag no running pod runs', async () => {
+      const workload = workloadDetail();
+      workload.clusters = [
+        {
+          cluster: 'kind-ml',
+          workloads: [],
+          problems: [],
+          loading: [],
+          pods: [
+            runningPod('fraud-detector-0', 'ml-serving', [
+              image({ tag: 'legacy', digest: 'sha256:0123' }),
+            ]),
+          ],
+        },
+      ];
+      await renderCard(
+        fakeMlopsApi(okReport()),
+        entityWithImage,
+        fakeHealthApi(healthWith(workload)),
+      );
+
+      await screen.findByRole('columnheader', { name: 'Running' });
+      const table = screen.getByRole('table', {
+        name: 'Tags of ml/fraud-detector',
+      });
+      const [, newest, legacy] = within(table).getAllByRole('row');
+      expect(within(newest).getAllByRole('cell').at(-1)).toHaveTextContent(
+        /^not running$/,
+      );
+      expect(within(legacy).getAllByRole('cell').at(-1)).toHaveTextContent(
+        'kind-ml/ml-serving: 1 pod (by tag name only)',
+      );
+    });
+
+    it('says "unknown", not "not running", when pods of a cluster could not be read', async () => {
+      const workload = workloadDetail();
+      workload.clusters.push({
+        cluster: 'kind-gpu',
+        workloads: [],
+        pods: [],
+        loading: [],
+        problems: [
+          {
+            kind: 'pods',
+            upstream: 'kubernetes kind-gpu (127.0.0.1:6444)',
+            fault: 'unreachable',
+            message: 'Could not connect to 127.0.0.1:6444 (ECONNREFUSED).',
+          },
+        ],
+      });
+      // a tag nobody runs
+      const report = okReport();
+      report.tags.push({
+        tag: '1.4.1',
+        digest: 'sha256:1111',
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        platforms: ['linux/amd64'],
+      });
+      await renderCard(
+        fakeMlopsApi(report),
+        entityWithImage,
+        fakeHealthApi(healthWith(workload)),
+      );
+
+      await screen.findByRole('columnheader', { name: 'Running' });
+      const row = screen
+        .getByRole('rowheader', { name: '1.4.1' })
+        .closest('tr')!;
+      expect(within(row).getAllByRole('cell').at(-1)).toHaveTextContent(
+        /^unknown$/,
+      );
+      expect(screen.queryByText('not running')).not.toBeInTheDocument();
+    });
+
+    it('keeps the tag table as it was when the health request fails', async () => {
+      const healthApi = fakeHealthApi(await serverError());
+      await renderCard(fakeMlopsApi(okReport()), entityWithImage, healthApi);
+
+      expect(
+        await screen.findByText('Showing 2 of 5 tags'),
+      ).toBeInTheDocument();
+      await healthSettled(healthApi);
+
+      expect(columnHeaders()).toEqual([
+        'Tag',
+        'Digest',
+        'Created',
+        'Size',
+        'Revision',
+        'Platforms',
+      ]);
+      expect(screen.queryByText(/Request failed/)).not.toBeInTheDocument();
+      expect(
+        screen.getByText('newest tag 1.4.2 is 3 days old'),
+      ).toBeInTheDocument();
+    });
+
+    it('has no Running column when the health answer has no workload details', async () => {
+      const healthApi = fakeHealthApi(healthWith());
+      await renderCard(fakeMlopsApi(okReport()), entityWithImage, healthApi);
+
+      expect(
+        await screen.findByText('Showing 2 of 5 tags'),
+      ).toBeInTheDocument();
+      await healthSettled(healthApi);
+      expect(
+        screen.queryByRole('columnheader', { name: 'Running' }),
+      ).not.toBeInTheDocument();
+    });
+
+    it('still lists the tags in an app without the health API', async () => {
+      const api = fakeMlopsApi(okReport());
+      await renderInTestApp(
+        <TestApiProvider apis={[[mlopsApiRef, api]]}>
+          <EntityProvider entity={entityWithImage}>
+            <ImageCard />
+          </EntityProvider>
+        </TestApiProvider>,
+      );
+
+      expect(
+        await screen.findByText('Showing 2 of 5 tags'),
+      ).toBeInTheDocument();
+      expect(columnHeaders()).not.toContain('Running');
+    });
+
+    it('has no Running column when the workload could not be read at all', async () => {
+      const workload = workloadDetail();
+      workload.problem = {
+        upstream: 'kubernetes',
+        fault: 'not-configured',
+        message:
+          'No cluster is configured under kubernetes.clusterLocatorMethods.',
+      };
+      const healthApi = fakeHealthApi(healthWith(workload));
+      await renderCard(fakeMlopsApi(okReport()), entityWithImage, healthApi);
+
+      expect(
+        await screen.findByText('Showing 2 of 5 tags'),
+      ).toBeInTheDocument();
+      await healthSettled(healthApi);
+      expect(
+        screen.queryByRole('columnheader', { name: 'Running' }),
+      ).not.toBeInTheDocument();
+    });
   });
 });

@@ -1,4 +1,6 @@
 import { ReactNode } from 'react';
+import { Entity } from '@backstage/catalog-model';
+import { useApiHolder } from '@backstage/core-plugin-api';
 import {
   InfoCard,
   Link,
@@ -22,6 +24,7 @@ import {
   ImageTag,
   SignalHealth,
   UpstreamProblem,
+  WorkloadDetail,
   isImageRepositoryAvailable,
 } from '@internal/plugin-mlops-common';
 import Box from '@material-ui/core/Box';
@@ -33,6 +36,8 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import { mlopsHealthApiRef } from '../../api';
+import { useEntityHealth } from '../common';
 import {
   MISSING,
   humanBytes,
@@ -41,6 +46,7 @@ import {
   shortRevision,
 } from './format';
 import { useImageReport } from './useImageReport';
+import { RunningIndex, placeText, whereTagsRun } from './running';
 
 /** @public */
 export interface ImageCardProps {
@@ -69,6 +75,9 @@ const useStyles = makeStyles(theme => ({
   },
   footer: {
     marginTop: theme.spacing(1),
+  },
+  place: {
+    display: 'block',
   },
   actions: {
     marginTop: theme.spacing(1),
@@ -119,7 +128,27 @@ export function ImageCard(props: ImageCardProps) {
 
 function ImageReportContent() {
   const { entity } = useEntity();
-  const { loading, error, value, retry } = useImageReport(entity);
+  // an app without the health API still gets its tag table
+  const healthApi = useApiHolder().get(mlopsHealthApiRef);
+  return healthApi ? (
+    <ImageReportWithWorkload entity={entity} />
+  ) : (
+    <ImageReportBody entity={entity} />
+  );
+}
+
+/**
+ * Which tag runs where: only when the health answer has workload details;
+ * a failed or slow health request leaves the tag table as it is.
+ */
+function ImageReportWithWorkload(props: { entity: Entity }) {
+  const health = useEntityHealth(props.entity);
+  const workload = health.error ? undefined : health.value?.details?.workload;
+  return <ImageReportBody entity={props.entity} workload={workload} />;
+}
+
+function ImageReportBody(props: { entity: Entity; workload?: WorkloadDetail }) {
+  const { loading, error, value, retry } = useImageReport(props.entity);
 
   if (loading) {
     return <Progress />;
@@ -135,7 +164,13 @@ function ImageReportContent() {
   if (!value) {
     return null;
   }
-  return <ImageReportView report={value} onRetry={retry} />;
+  return (
+    <ImageReportView
+      report={value}
+      onRetry={retry}
+      running={whereTagsRun(value, props.workload)}
+    />
+  );
 }
 
 function RetryButton(props: { onRetry: () => void }) {
@@ -154,8 +189,12 @@ function problemTitle(problem: UpstreamProblem): string {
   return `${problem.upstream}: ${label}`;
 }
 
-function ImageReportView(props: { report: ImageReport; onRetry: () => void }) {
-  const { report, onRetry } = props;
+function ImageReportView(props: {
+  report: ImageReport;
+  onRetry: () => void;
+  running?: RunningIndex;
+}) {
+  const { report, onRetry, running } = props;
   const { problem } = report.health;
 
   if (problem) {
@@ -168,7 +207,9 @@ function ImageReportView(props: { report: ImageReport; onRetry: () => void }) {
           defaultExpanded
         />
         <RetryButton onRetry={onRetry} />
-        {report.tags.length > 0 && <TagTable report={report} />}
+        {report.tags.length > 0 && (
+          <TagTable report={report} running={running} />
+        )}
       </>
     );
   }
@@ -178,7 +219,7 @@ function ImageReportView(props: { report: ImageReport; onRetry: () => void }) {
       <RepositoryLine report={report} />
       <HealthLine health={report.health} />
       {report.tags.length > 0 ? (
-        <TagTable report={report} />
+        <TagTable report={report} running={running} />
       ) : (
         <Typography variant="body2">
           No tags in {report.repository ?? 'this repository'}
@@ -232,8 +273,9 @@ function HealthLine(props: { health: SignalHealth }) {
   );
 }
 
-function TagTable(props: { report: ImageReport }) {
+function TagTable(props: { report: ImageReport; running?: RunningIndex }) {
   const classes = useStyles();
+  const { running } = props;
   const { tags, totalTags, repository } = props.report;
   const now = Date.now();
   return (
@@ -252,11 +294,12 @@ function TagTable(props: { report: ImageReport }) {
               <TableCell>Size</TableCell>
               <TableCell>Revision</TableCell>
               <TableCell>Platforms</TableCell>
+              {running && <TableCell>Running</TableCell>}
             </TableRow>
           </TableHead>
           <TableBody>
             {tags.map(tag => (
-              <TagRow key={tag.tag} tag={tag} now={now} />
+              <TagRow key={tag.tag} tag={tag} now={now} running={running} />
             ))}
           </TableBody>
         </Table>
@@ -287,9 +330,42 @@ function TagNameCell(props: { tag: string }) {
   );
 }
 
-function TagRow(props: { tag: ImageTag; now: number }) {
+function RunningCell(props: { tag: ImageTag; running: RunningIndex }) {
   const classes = useStyles();
-  const { tag, now } = props;
+  const places = props.running.placesOf(props.tag);
+  if (places.length === 0) {
+    return (
+      <TableCell>
+        {props.running.complete ? (
+          'not running'
+        ) : (
+          <span title="Pods of some clusters could not be read">unknown</span>
+        )}
+      </TableCell>
+    );
+  }
+  return (
+    <TableCell>
+      {places.map(place => (
+        <span
+          key={`${place.cluster}/${place.namespace ?? ''}`}
+          className={classes.place}
+          title={
+            place.byTagNameOnly
+              ? 'No pod reported this digest; matched by tag name, the tag may have moved since'
+              : undefined
+          }
+        >
+          {placeText(place)}
+        </span>
+      ))}
+    </TableCell>
+  );
+}
+
+function TagRow(props: { tag: ImageTag; now: number; running?: RunningIndex }) {
+  const classes = useStyles();
+  const { tag, now, running } = props;
 
   if (tag.error) {
     return (
@@ -299,6 +375,7 @@ function TagRow(props: { tag: ImageTag; now: number }) {
           <StatusError />
           {tag.error}
         </TableCell>
+        {running && <RunningCell tag={tag} running={running} />}
       </TableRow>
     );
   }
@@ -328,6 +405,7 @@ function TagRow(props: { tag: ImageTag; now: number }) {
       <TableCell>
         {tag.platforms.length > 0 ? tag.platforms.join(', ') : MISSING}
       </TableCell>
+      {running && <RunningCell tag={tag} running={running} />}
     </TableRow>
   );
 }

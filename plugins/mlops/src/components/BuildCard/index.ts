@@ -1,0 +1,2 @@
+export { BuildCard } from './BuildCard';
+export type { BuildCardProps } from './BuildCard';

@@ -1,0 +1,2 @@
+export { DeliveryCard } from './DeliveryCard';
+export type { DeliveryCardProps } from './DeliveryCard';

@@ -1,0 +1,180 @@
+import { memo } from 'react';
+import { Link } from '@backstage/core-components';
+import { useRouteRef } from '@backstage/core-plugin-api';
+import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import Box from '@material-ui/core/Box';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import TableSortLabel from '@material-ui/core/TableSortLabel';
+import { makeStyles } from '@material-ui/core/styles';
+import { SignalKind } from '@internal/plugin-mlops-common';
+import { MISSING, StatusText, problemTitle } from '../common';
+import {
+  FleetRow,
+  SIGNALS,
+  STATUS_WORDS,
+  SortDirection,
+  SortKey,
+} from './fleetRows';
+
+const useStyles = makeStyles({
+  scroll: { overflowX: 'auto' },
+  table: { '& td, & th': { verticalAlign: 'top' } },
+  nowrap: { whiteSpace: 'nowrap' },
+  signal: { textAlign: 'center' },
+  verdict: { minWidth: 240 },
+  visuallyHidden: {
+    position: 'absolute',
+    width: 1,
+    height: 1,
+    padding: 0,
+    margin: -1,
+    overflow: 'hidden',
+    clip: 'rect(0, 0, 0, 0)',
+    whiteSpace: 'nowrap',
+    border: 0,
+  },
+});
+
+type Classes = ReturnType<typeof useStyles>;
+
+function SignalCell(props: {
+  row: FleetRow;
+  kind: SignalKind;
+  classes: Classes;
+}) {
+  const { row, kind, classes } = props;
+  const signal = row.signals[kind];
+  const reason = signal.reason || 'no reason given';
+  const tip = signal.problem
+    ? `${reason} (${problemTitle(signal.problem)})`
+    : reason;
+  return (
+    <TableCell className={classes.signal} title={tip}>
+      <StatusText status={signal.status}>
+        <span className={classes.visuallyHidden}>{tip}</span>
+      </StatusText>
+    </TableCell>
+  );
+}
+
+const Row = memo(function Row(props: {
+  row: FleetRow;
+  href?: string;
+  ownerHref?: string;
+  showCluster: boolean;
+}) {
+  const classes = useStyles();
+  const { row, href, ownerHref, showCluster } = props;
+  return (
+    <TableRow>
+      <TableCell component="th" scope="row" role="rowheader">
+        {href ? <Link to={href}>{row.label}</Link> : row.label}
+      </TableCell>
+      <TableCell className={classes.nowrap}>
+        {row.ownerLabel && ownerHref ? (
+          <Link to={ownerHref}>{row.ownerLabel}</Link>
+        ) : (
+          row.ownerLabel ?? MISSING
+        )}
+      </TableCell>
+      <TableCell className={classes.nowrap}>{row.runtime ?? MISSING}</TableCell>
+      {showCluster && (
+        <TableCell className={classes.nowrap}>
+          {row.cluster ?? MISSING}
+        </TableCell>
+      )}
+      <TableCell className={classes.nowrap}>
+        <StatusText status={row.status}>{STATUS_WORDS[row.status]}</StatusText>
+      </TableCell>
+      {SIGNALS.map(({ kind }) => (
+        <SignalCell key={kind} row={row} kind={kind} classes={classes} />
+      ))}
+      <TableCell className={classes.verdict}>
+        <StatusText status={row.delivery.status}>{row.delivery.verdict}</StatusText>
+      </TableCell>
+    </TableRow>
+  );
+});
+
+function SortableHeader(props: {
+  sortKey: SortKey;
+  label: string;
+  sort: { key: SortKey; direction: SortDirection };
+  onSort: (key: SortKey) => void;
+}) {
+  const { sortKey, label, sort, onSort } = props;
+  const active = sort.key === sortKey;
+  return (
+    <TableCell sortDirection={active ? sort.direction : false}>
+      <TableSortLabel
+        active={active}
+        direction={active ? sort.direction : 'asc'}
+        onClick={() => onSort(sortKey)}
+      >
+        {label}
+      </TableSortLabel>
+    </TableCell>
+  );
+}
+
+/** One page of model services: name, owner, runtime, status, six signals, delivery verdict. */
+export function FleetTable(props: {
+  rows: FleetRow[];
+  showCluster: boolean;
+  sort: { key: SortKey; direction: SortDirection };
+  onSort: (key: SortKey) => void;
+}) {
+  const classes = useStyles();
+  const { rows, showCluster, sort, onSort } = props;
+  const entityRoute = useRouteRef(entityRouteRef);
+  const hrefOf = (params: FleetRow['route']) => {
+    if (!params) return undefined;
+    try {
+      return entityRoute({
+        kind: encodeURIComponent(params.kind.toLocaleLowerCase('en-US')),
+        namespace: encodeURIComponent(
+          params.namespace.toLocaleLowerCase('en-US'),
+        ),
+        name: encodeURIComponent(params.name),
+      });
+    } catch {
+      return undefined;
+    }
+  };
+  return (
+    <Box className={classes.scroll}>
+      <Table size="small" className={classes.table} aria-label="Model services">
+        <TableHead>
+          <TableRow>
+            <SortableHeader sortKey="name" label="Model service" sort={sort} onSort={onSort} />
+            <SortableHeader sortKey="owner" label="Owner" sort={sort} onSort={onSort} />
+            <TableCell>Runtime</TableCell>
+            {showCluster && <TableCell>Cluster</TableCell>}
+            <SortableHeader sortKey="status" label="Status" sort={sort} onSort={onSort} />
+            {SIGNALS.map(({ kind, title }) => (
+              <TableCell key={kind} className={classes.signal}>
+                {title}
+              </TableCell>
+            ))}
+            <TableCell>Delivery</TableCell>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {rows.map(row => (
+            <Row
+              key={row.key}
+              row={row}
+              href={hrefOf(row.route)}
+              ownerHref={hrefOf(row.ownerRoute)}
+              showCluster={showCluster}
+            />
+          ))}
+        </TableBody>
+      </Table>
+    </Box>
+  );
+}

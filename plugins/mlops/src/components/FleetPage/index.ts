@@ -1,0 +1,3 @@
+export { FleetPage } from './FleetPage';
+export { FleetContent } from './FleetContent';
+export { FleetIcon } from './FleetIcon';

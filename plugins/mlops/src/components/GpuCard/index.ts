@@ -1,0 +1,2 @@
+export { GpuCard } from './GpuCard';
+export type { GpuCardProps } from './GpuCard';

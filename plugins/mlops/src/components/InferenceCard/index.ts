@@ -1,0 +1,2 @@
+export { InferenceCard } from './InferenceCard';
+export type { InferenceCardProps } from './InferenceCard';
