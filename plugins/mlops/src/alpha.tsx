@@ -9,7 +9,13 @@ import { Content } from '@backstage/core-components';
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import {
   MlopsClient,
+  isBuildAvailable,
+  isDeliveryAvailable,
   isImageRepositoryAvailable,
+  isInferenceAvailable,
+  isKubernetesAvailable,
+  isModelService,
+  isSyncAvailable,
 } from '@internal/plugin-mlops-common';
 import { mlopsActionsApiRef, mlopsApiRef, mlopsHealthApiRef } from './api';
 import { GoldenPathsIcon } from './components/GoldenPathsPage/GoldenPathsIcon';
@@ -65,6 +71,78 @@ export const entityImageCard = EntityCardBlueprint.make({
 });
 
 /**
+ * Entity card: the delivery chain and where it breaks. Shown on entities
+ * that name at least one step's upstream.
+ *
+ * @alpha
+ */
+export const entityDeliveryCard = EntityCardBlueprint.make({
+  name: 'delivery',
+  params: {
+    filter: isDeliveryAvailable,
+    loader: () =>
+      import('./components/DeliveryCard').then(m => <m.DeliveryCard />),
+  },
+});
+
+/**
+ * Entity card: Jenkins builds, with Rebuild when permitted. Shown on
+ * entities with `jenkins.io/job-full-name`.
+ *
+ * @alpha
+ */
+export const entityBuildCard = EntityCardBlueprint.make({
+  name: 'build',
+  params: {
+    filter: isBuildAvailable,
+    loader: () => import('./components/BuildCard').then(m => <m.BuildCard />),
+  },
+});
+
+/**
+ * Entity card: Argo CD sync and health, with Sync and Rollback when
+ * permitted. Shown on entities with `argocd/app-name` or `argocd/app-selector`.
+ *
+ * @alpha
+ */
+export const entitySyncCard = EntityCardBlueprint.make({
+  name: 'sync',
+  params: {
+    filter: isSyncAvailable,
+    loader: () => import('./components/SyncCard').then(m => <m.SyncCard />),
+  },
+});
+
+/**
+ * Entity card: live / ready / model-ready probes and request metrics.
+ * Shown on entities with an inference endpoint (or protocol + Kubernetes) annotation.
+ *
+ * @alpha
+ */
+export const entityInferenceCard = EntityCardBlueprint.make({
+  name: 'inference',
+  params: {
+    filter: isInferenceAvailable,
+    loader: () =>
+      import('./components/InferenceCard').then(m => <m.InferenceCard />),
+  },
+});
+
+/**
+ * Entity card: GPUs held and waiting, their nodes and utilization. Shown on
+ * model services with a Kubernetes annotation.
+ *
+ * @alpha
+ */
+export const entityGpuCard = EntityCardBlueprint.make({
+  name: 'gpu',
+  params: {
+    filter: entity => isModelService(entity) && isKubernetesAvailable(entity),
+    loader: () => import('./components/GpuCard').then(m => <m.GpuCard />),
+  },
+});
+
+/**
  * The platform owners' "Golden paths" page: templates, adoption, drift and
  * per-entity checks. In the nav through its title and icon.
  *
@@ -98,7 +176,12 @@ export default createFrontendPlugin({
     mlopsApi,
     mlopsHealthApi,
     mlopsActionsApi,
+    entityDeliveryCard,
+    entityBuildCard,
     entityImageCard,
+    entitySyncCard,
+    entityInferenceCard,
+    entityGpuCard,
     goldenPathsPage,
   ],
 });

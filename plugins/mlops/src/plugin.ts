@@ -55,6 +55,85 @@ export const EntityImageCard = mlopsPlugin.provide(
 );
 
 /**
+ * Entity card: the delivery chain commit → build → image → desired in GitOps
+ * → synced → running → serving, each step with status, age and link, and
+ * the first broken step in words.
+ *
+ * @public
+ */
+export const EntityDeliveryCard = mlopsPlugin.provide(
+  createComponentExtension({
+    name: 'EntityDeliveryCard',
+    component: {
+      lazy: () =>
+        import('./components/DeliveryCard').then(m => m.DeliveryCard),
+    },
+  }),
+);
+
+/**
+ * Entity card: the entity's Jenkins jobs and last builds (result, duration
+ * vs estimate, commit, branch, stages), with Rebuild when permitted.
+ *
+ * @public
+ */
+export const EntityBuildCard = mlopsPlugin.provide(
+  createComponentExtension({
+    name: 'EntityBuildCard',
+    component: {
+      lazy: () => import('./components/BuildCard').then(m => m.BuildCard),
+    },
+  }),
+);
+
+/**
+ * Entity card: the entity's Argo CD applications per instance (sync,
+ * health, revision, images, last operation, history), with Sync and
+ * Rollback when permitted.
+ *
+ * @public
+ */
+export const EntitySyncCard = mlopsPlugin.provide(
+  createComponentExtension({
+    name: 'EntitySyncCard',
+    component: {
+      lazy: () => import('./components/SyncCard').then(m => m.SyncCard),
+    },
+  }),
+);
+
+/**
+ * Entity card: whether the model server is live and ready with its model
+ * loaded, and (with Prometheus) its request rate, error rate and latency.
+ *
+ * @public
+ */
+export const EntityInferenceCard = mlopsPlugin.provide(
+  createComponentExtension({
+    name: 'EntityInferenceCard',
+    component: {
+      lazy: () =>
+        import('./components/InferenceCard').then(m => m.InferenceCard),
+    },
+  }),
+);
+
+/**
+ * Entity card: the GPUs the entity's pods hold and wait for, their nodes,
+ * and (with Prometheus + DCGM exporter) their utilization.
+ *
+ * @public
+ */
+export const EntityGpuCard = mlopsPlugin.provide(
+  createComponentExtension({
+    name: 'EntityGpuCard',
+    component: {
+      lazy: () => import('./components/GpuCard').then(m => m.GpuCard),
+    },
+  }),
+);
+
+/**
  * The platform owners' "Golden paths" page: software templates with version
  * and owner, the entities created from each, their drift and checks.
  *

@@ -38,7 +38,7 @@ import {
   SignalEmptyState,
   SignalLine,
   actionErrorText,
-} from '../DeliveryCard/cardParts';
+} from '../common/cardParts';
 import { BuildStatusText } from './BuildStatusText';
 
 /** @public */

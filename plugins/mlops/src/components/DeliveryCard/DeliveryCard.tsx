@@ -22,7 +22,7 @@ import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import { StatusText, ago } from '../common';
-import { CheckedAt, EntityHealthGate, shownStatus } from './cardParts';
+import { CheckedAt, EntityHealthGate, shownStatus } from '../common/cardParts';
 
 /** @public */
 export interface DeliveryCardProps {

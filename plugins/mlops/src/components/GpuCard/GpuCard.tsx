@@ -31,8 +31,8 @@ import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import { MISSING, ProblemPanel, StatusText, useEntityHealth } from '../common';
-import { TimeSeriesChart } from '../InferenceCard/TimeSeriesChart';
-import { usablePoints } from '../InferenceCard/series';
+import { TimeSeriesChart } from '../common/TimeSeriesChart';
+import { usablePoints } from '../common/series';
 import {
   gpuProduct,
   labelNumber,

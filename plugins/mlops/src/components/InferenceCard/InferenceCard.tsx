@@ -39,7 +39,7 @@ import {
   useEntityHealth,
 } from '../common';
 import { latency, requestRate } from './format';
-import { TimeSeriesChart } from './TimeSeriesChart';
+import { TimeSeriesChart } from '../common/TimeSeriesChart';
 
 /** @public */
 export interface InferenceCardProps {

@@ -45,7 +45,7 @@ import {
   SignalEmptyState,
   SignalLine,
   actionErrorText,
-} from '../DeliveryCard/cardParts';
+} from '../common/cardParts';
 import { imageDrift } from './images';
 
 /** @public */

@@ -17,7 +17,10 @@ import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
-import { ProblemPanel, StatusText, ago, useEntityHealth } from '../common';
+import { ago } from './format';
+import { ProblemPanel } from './ProblemPanel';
+import { StatusText } from './StatusText';
+import { useEntityHealth } from './useEntityHealth';
 
 const useStyles = makeStyles(theme => ({
   actions: { marginTop: theme.spacing(1) },

@@ -1,5 +1,5 @@
 import { summarizeSeries, summaryText, usablePoints } from './series';
-import { latency, requestRate } from './format';
+import { latency, requestRate } from '../InferenceCard/format';
 
 describe('series', () => {
   it('summarizes latest, min and max, oldest first, dropping bad points', () => {
