@@ -19,7 +19,9 @@ import {
 } from '@internal/plugin-mlops-common';
 import { mlopsActionsApiRef, mlopsApiRef, mlopsHealthApiRef } from './api';
 import { GoldenPathsIcon } from './components/GoldenPathsPage/GoldenPathsIcon';
-import { goldenPathsRouteRef } from './routes';
+import { FleetIcon } from './components/FleetPage/FleetIcon';
+import { GpuFleetIcon } from './components/GpuFleetPage/GpuFleetIcon';
+import { fleetRouteRef, goldenPathsRouteRef, gpuFleetRouteRef } from './routes';
 
 /** @alpha */
 export const mlopsApi = ApiBlueprint.make({
@@ -165,13 +167,61 @@ export const goldenPathsPage = PageBlueprint.make({
 });
 
 /**
+ * The platform owners' "Model services" page: every model service with its
+ * six signals. In the nav through its title and icon.
+ *
+ * @alpha
+ */
+export const fleetPage = PageBlueprint.make({
+  name: 'model-services',
+  params: {
+    path: '/model-services',
+    title: 'Model services',
+    icon: <FleetIcon />,
+    routeRef: fleetRouteRef,
+    loader: () =>
+      import('./components/FleetPage').then(m => (
+        <Content>
+          <m.FleetContent />
+        </Content>
+      )),
+  },
+});
+
+/**
+ * The "GPU fleet" page: GPU nodes across clusters, what holds them, MIG and
+ * time-slicing as configured. In the nav through its title and icon.
+ *
+ * @alpha
+ */
+export const gpuFleetPage = PageBlueprint.make({
+  name: 'gpu-fleet',
+  params: {
+    path: '/gpu-fleet',
+    title: 'GPU fleet',
+    icon: <GpuFleetIcon />,
+    routeRef: gpuFleetRouteRef,
+    loader: () =>
+      import('./components/GpuFleetPage').then(m => (
+        <Content>
+          <m.GpuFleetContent />
+        </Content>
+      )),
+  },
+});
+
+/**
  * The mlops plugin for apps on the new frontend system.
  *
  * @alpha
  */
 export default createFrontendPlugin({
   pluginId: 'mlops',
-  routes: { goldenPaths: goldenPathsRouteRef },
+  routes: {
+    goldenPaths: goldenPathsRouteRef,
+    fleet: fleetRouteRef,
+    gpuFleet: gpuFleetRouteRef,
+  },
   extensions: [
     mlopsApi,
     mlopsHealthApi,
@@ -183,5 +233,7 @@ export default createFrontendPlugin({
     entityInferenceCard,
     entityGpuCard,
     goldenPathsPage,
+    fleetPage,
+    gpuFleetPage,
   ],
 });

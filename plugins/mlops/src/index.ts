@@ -7,7 +7,12 @@
  */
 export { mlopsPlugin, EntityImageCard } from './plugin';
 export { MlopsGoldenPathsPage } from './plugin';
-export { goldenPathsRouteRef } from './routes';
+export { MlopsFleetPage, MlopsGpuFleetPage } from './plugin';
+export {
+  fleetRouteRef,
+  goldenPathsRouteRef,
+  gpuFleetRouteRef,
+} from './routes';
 export {
   EntityDeliveryCard,
   EntityBuildCard,

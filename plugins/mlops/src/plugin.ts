@@ -8,7 +8,7 @@ import {
 } from '@backstage/core-plugin-api';
 import { MlopsClient } from '@internal/plugin-mlops-common';
 import { mlopsActionsApiRef, mlopsApiRef, mlopsHealthApiRef } from './api';
-import { goldenPathsRouteRef } from './routes';
+import { fleetRouteRef, goldenPathsRouteRef, gpuFleetRouteRef } from './routes';
 
 /**
  * The mlops plugin for apps on the legacy frontend system.
@@ -17,7 +17,11 @@ import { goldenPathsRouteRef } from './routes';
  */
 export const mlopsPlugin = createPlugin({
   id: 'mlops',
-  routes: { goldenPaths: goldenPathsRouteRef },
+  routes: {
+    goldenPaths: goldenPathsRouteRef,
+    fleet: fleetRouteRef,
+    gpuFleet: gpuFleetRouteRef,
+  },
   apis: [
     createApiFactory({
       api: mlopsApiRef,
@@ -145,5 +149,33 @@ export const MlopsGoldenPathsPage = mlopsPlugin.provide(
     component: () =>
       import('./components/GoldenPathsPage').then(m => m.GoldenPathsPage),
     mountPoint: goldenPathsRouteRef,
+  }),
+);
+
+/**
+ * The platform owners' "Model services" page: every model service with its
+ * six signals, filterable by owner, runtime, cluster and status.
+ *
+ * @public
+ */
+export const MlopsFleetPage = mlopsPlugin.provide(
+  createRoutableExtension({
+    name: 'MlopsFleetPage',
+    component: () => import('./components/FleetPage').then(m => m.FleetPage),
+    mountPoint: fleetRouteRef,
+  }),
+);
+
+/**
+ * The "GPU fleet" page: GPU nodes across clusters and the pods that hold them.
+ *
+ * @public
+ */
+export const MlopsGpuFleetPage = mlopsPlugin.provide(
+  createRoutableExtension({
+    name: 'MlopsGpuFleetPage',
+    component: () =>
+      import('./components/GpuFleetPage').then(m => m.GpuFleetPage),
+    mountPoint: gpuFleetRouteRef,
   }),
 );

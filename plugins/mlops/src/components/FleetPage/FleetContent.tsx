@@ -151,9 +151,10 @@ function FleetView(props: {
   const classes = useStyles();
   const { items, entities, catalogError } = props;
   const [filters, setFilters] = useState<FleetFilters>(NO_FILTERS);
-  const [sort, setSort] = useState<{ key: SortKey; direction: SortDirection }>(
-    { key: 'status', direction: 'asc' },
-  );
+  const [sort, setSort] = useState<{ key: SortKey; direction: SortDirection }>({
+    key: 'status',
+    direction: 'asc',
+  });
   const [page, setPage] = useState(0);
   const [pageSize, setPageSize] = useState(50);
 
@@ -179,7 +180,10 @@ function FleetView(props: {
 
   const lastPage = Math.max(0, Math.ceil(sorted.length / pageSize) - 1);
   const shownPage = Math.min(page, lastPage);
-  const pageRows = sorted.slice(shownPage * pageSize, (shownPage + 1) * pageSize);
+  const pageRows = sorted.slice(
+    shownPage * pageSize,
+    (shownPage + 1) * pageSize,
+  );
 
   const setFilter = useCallback(
     (key: keyof FleetFilters) => (value: string) => {
@@ -224,7 +228,11 @@ function FleetView(props: {
           />
         </Box>
       )}
-      <Box className={classes.toolbar} role="search" aria-label="Filter model services">
+      <Box
+        className={classes.toolbar}
+        role="search"
+        aria-label="Filter model services"
+      >
         <TextField
           id="model-services-search"
           type="search"
@@ -321,7 +329,10 @@ function FleetView(props: {
             labelDisplayedRows={({ from, to, count: total }) =>
               `Showing ${count(from)}–${count(to)} of ${count(total)}`
             }
-            SelectProps={{ native: true, inputProps: { 'aria-label': 'Rows per page' } }}
+            SelectProps={{
+              native: true,
+              inputProps: { 'aria-label': 'Rows per page' },
+            }}
           />
         </>
       )}

@@ -4,17 +4,25 @@ import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { mlopsHealthApiRef } from '../../api';
-import { fakeHealthApi, generatedFleet, smallFleet } from './__fixtures__/fleet';
+import {
+  fakeHealthApi,
+  generatedFleet,
+  smallFleet,
+} from './__fixtures__/fleet';
 import { FleetContent } from './FleetContent';
 
 /**
- * Budgets in jsdom (several times slower than a browser), on a shared CI
- * machine; they catch a page that renders all 1,000 rows or re-filters
- * expensively, not small regressions.
+ * Budgets in jsdom, which is several times slower than a browser, on a
+ * shared 2-core machine. Measured: first page 1.3–2.0 s at a load average of
+ * 3, up to 4.6 s at 7–8 (most of it the 400 status icons of 50 rows); a
+ * filter change 0.13–0.46 s; six keystrokes 0.4–2.0 s. The budgets catch a
+ * page that renders all 1,000 rows (about 20 times the work) or re-filters
+ * expensively, not small regressions; the row counts catch the former
+ * directly.
  */
-const FIRST_PAGE_BUDGET_MS = 3000;
-const FILTER_BUDGET_MS = 1000;
-const SEARCH_BUDGET_MS = 3000;
+const FIRST_PAGE_BUDGET_MS = 5000;
+const FILTER_BUDGET_MS = 1500;
+const SEARCH_BUDGET_MS = 5000;
 
 async function renderFleet(fleet: ReturnType<typeof generatedFleet>) {
   return renderInTestApp(
@@ -32,7 +40,6 @@ async function renderFleet(fleet: ReturnType<typeof generatedFleet>) {
 
 /** Fails with the measured time in the message. */
 function expectWithin(what: string, ms: number, budget: number) {
-  console.log(`PERF ${what}: ${Math.round(ms)} ms`); // TEMP
   expect(
     ms < budget
       ? 'within budget'
@@ -61,7 +68,11 @@ describe('FleetPage with 1,000 model services', () => {
     await screen.findByText('Showing 1–50 of 1,000');
     const firstPage = performance.now() - start;
 
-    expectWithin('first page of 1,000 services', firstPage, FIRST_PAGE_BUDGET_MS);
+    expectWithin(
+      'first page of 1,000 services',
+      firstPage,
+      FIRST_PAGE_BUDGET_MS,
+    );
     expect(rowCount()).toBe(50);
     expect(
       screen.getByText(

@@ -130,10 +130,9 @@ describe('FleetPage', () => {
     expect(
       within(fraud).getByRole('link', { name: 'Fraud detector' }),
     ).toHaveAttribute('href', '/catalog/default/component/fraud-detector');
-    expect(within(fraud).getByRole('link', { name: 'fraud-ml' })).toHaveAttribute(
-      'href',
-      '/catalog/default/group/fraud-ml',
-    );
+    expect(
+      within(fraud).getByRole('link', { name: 'fraud-ml' }),
+    ).toHaveAttribute('href', '/catalog/default/group/fraud-ml');
     expect(cell(fraud, 'Runtime')).toHaveTextContent('torchserve');
     expect(cell(fraud, 'Cluster')).toHaveTextContent('prod-eu');
     expect(cell(fraud, 'Status')).toHaveTextContent('Status: OK. Healthy');
@@ -210,7 +209,9 @@ describe('FleetPage', () => {
     await userEvent.selectOptions(runtime, 'torchserve');
     expect(shownNames()).toEqual(['Fraud detector']);
 
-    await userEvent.click(screen.getByRole('button', { name: 'Clear filters' }));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Clear filters' }),
+    );
     expect(shownNames()).toHaveLength(4);
 
     const cluster = screen.getByRole('combobox', { name: 'Cluster' });
@@ -244,7 +245,9 @@ describe('FleetPage', () => {
       screen.getByText('No model services match these filters.'),
     ).toBeInTheDocument();
 
-    await userEvent.click(screen.getByRole('button', { name: 'Clear filters' }));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Clear filters' }),
+    );
     // the search matches names, owners, runtimes and the signals' reasons
     await userEvent.type(
       screen.getByRole('searchbox', { name: 'Search' }),
@@ -319,7 +322,9 @@ describe('FleetPage', () => {
         '120 model services: 1 broken · 5 degraded · 113 healthy · 1 unknown',
       ),
     ).toBeInTheDocument();
-    await userEvent.click(screen.getByRole('button', { name: 'Model service' }));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Model service' }),
+    );
     expect(shownNames()).toHaveLength(50);
     expect(shownNames()[0]).toBe('svc-0001');
 
@@ -345,7 +350,9 @@ describe('FleetPage', () => {
       'svc-0120',
     ]);
 
-    await userEvent.click(screen.getByRole('button', { name: 'Clear filters' }));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Clear filters' }),
+    );
     await userEvent.selectOptions(
       screen.getByRole('combobox', { name: 'Rows per page' }),
       '100',
@@ -392,7 +399,12 @@ describe('FleetPage', () => {
   it('offers no cluster filter when no service names its cluster', async () => {
     await renderPage(
       fakeHealthApi({ items: [entityHealth('fraud-detector')] }),
-      [catalogEntity('fraud-detector', { owner: 'fraud-ml', tags: ['torchserve'] })],
+      [
+        catalogEntity('fraud-detector', {
+          owner: 'fraud-ml',
+          tags: ['torchserve'],
+        }),
+      ],
     );
 
     expect(
@@ -401,9 +413,7 @@ describe('FleetPage', () => {
     expect(
       screen.queryByRole('combobox', { name: 'Cluster' }),
     ).not.toBeInTheDocument();
-    expect(
-      screen.getByRole('combobox', { name: 'Owner' }),
-    ).toBeInTheDocument();
+    expect(screen.getByRole('combobox', { name: 'Owner' })).toBeInTheDocument();
   });
 
   it('says so when the catalog has no model services', async () => {

@@ -61,7 +61,7 @@ function SignalCell(props: {
   );
 }
 
-const Row = memo(function Row(props: {
+const Row = memo(function FleetTableRow(props: {
   row: FleetRow;
   href?: string;
   ownerHref?: string;
@@ -94,7 +94,9 @@ const Row = memo(function Row(props: {
         <SignalCell key={kind} row={row} kind={kind} classes={classes} />
       ))}
       <TableCell className={classes.verdict}>
-        <StatusText status={row.delivery.status}>{row.delivery.verdict}</StatusText>
+        <StatusText status={row.delivery.status}>
+          {row.delivery.verdict}
+        </StatusText>
       </TableCell>
     </TableRow>
   );
@@ -150,11 +152,26 @@ export function FleetTable(props: {
       <Table size="small" className={classes.table} aria-label="Model services">
         <TableHead>
           <TableRow>
-            <SortableHeader sortKey="name" label="Model service" sort={sort} onSort={onSort} />
-            <SortableHeader sortKey="owner" label="Owner" sort={sort} onSort={onSort} />
+            <SortableHeader
+              sortKey="name"
+              label="Model service"
+              sort={sort}
+              onSort={onSort}
+            />
+            <SortableHeader
+              sortKey="owner"
+              label="Owner"
+              sort={sort}
+              onSort={onSort}
+            />
             <TableCell>Runtime</TableCell>
             {showCluster && <TableCell>Cluster</TableCell>}
-            <SortableHeader sortKey="status" label="Status" sort={sort} onSort={onSort} />
+            <SortableHeader
+              sortKey="status"
+              label="Status"
+              sort={sort}
+              onSort={onSort}
+            />
             {SIGNALS.map(({ kind, title }) => (
               <TableCell key={kind} className={classes.signal}>
                 {title}

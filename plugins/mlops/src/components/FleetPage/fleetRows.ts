@@ -124,8 +124,13 @@ function worst(statuses: SignalStatus[]): SignalStatus {
 }
 
 /** One signal as the backend sent it; a missing or garbled one is unknown. */
-export function readSignal(health: EntityHealth, kind: SignalKind): SignalHealth {
-  const s = (health.signals as Partial<Record<SignalKind, SignalHealth>> | undefined)?.[kind];
+export function readSignal(
+  health: EntityHealth,
+  kind: SignalKind,
+): SignalHealth {
+  const s = (
+    health.signals as Partial<Record<SignalKind, SignalHealth>> | undefined
+  )?.[kind];
   if (!s || typeof s !== 'object') {
     return {
       signal: kind,
@@ -183,7 +188,8 @@ function joinKey(ref: string): string {
 export function ownerLabel(ref: string): string {
   try {
     const { kind, namespace, name } = parseEntityRef(ref);
-    const local = namespace === DEFAULT_NAMESPACE ? name : `${namespace}/${name}`;
+    const local =
+      namespace === DEFAULT_NAMESPACE ? name : `${namespace}/${name}`;
     return lower(kind) === 'group' ? local : `${lower(kind)}:${local}`;
   } catch {
     return ref;
@@ -255,11 +261,13 @@ export function buildRows(
       route = undefined;
     }
     const title = entity?.metadata.title;
-    const local = route
-      ? route.namespace === DEFAULT_NAMESPACE
-        ? route.name
-        : `${route.namespace}/${route.name}`
-      : entityRef;
+    let local = entityRef;
+    if (route) {
+      local =
+        route.namespace === DEFAULT_NAMESPACE
+          ? route.name
+          : `${route.namespace}/${route.name}`;
+    }
     const label = typeof title === 'string' && title.trim() ? title : local;
     const ownerRef = entity ? ownerOf(entity) : undefined;
     const owner = ownerRef?.ref;
@@ -346,7 +354,10 @@ export function filterRows(rows: FleetRow[], f: FleetFilters): FleetRow[] {
 export type SortKey = 'name' | 'owner' | 'status';
 export type SortDirection = 'asc' | 'desc';
 
-const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+const collator = new Intl.Collator('en', {
+  numeric: true,
+  sensitivity: 'base',
+});
 
 /**
  * Sorted copy. `status` ascending is worst first (error, warning, unknown,

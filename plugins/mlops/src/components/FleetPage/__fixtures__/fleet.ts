@@ -54,7 +54,8 @@ export function entityHealth(
     signals,
     delivery: {
       steps: [],
-      verdict: options.delivery?.verdict ?? 'delivers end to end: 2/2 pods ready',
+      verdict:
+        options.delivery?.verdict ?? 'delivers end to end: 2/2 pods ready',
       status: options.delivery?.status ?? 'ok',
     },
     checkedAt: CHECKED_AT,
@@ -141,7 +142,8 @@ export function smallFleet(): { items: EntityHealth[]; entities: Entity[] } {
         },
         delivery: {
           status: 'unknown',
-          verdict: 'no broken step found, but these steps cannot be judged: build',
+          verdict:
+            'no broken step found, but these steps cannot be judged: build',
         },
       }),
     ],

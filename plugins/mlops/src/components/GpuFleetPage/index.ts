@@ -1,0 +1,3 @@
+export { GpuFleetPage } from './GpuFleetPage';
+export { GpuFleetContent } from './GpuFleetContent';
+export { GpuFleetIcon } from './GpuFleetIcon';
