@@ -7,3 +7,4 @@ export * from './ports';
 export * from './registry';
 export * from './kube';
 export * from './prometheus';
+export * from './fastapi';

@@ -14,9 +14,24 @@ interface DemoRepo {
 
 /** Image repositories of the demo model services (see demo/catalog/model-services.yaml). */
 export const DEMO_REPOSITORIES: DemoRepo[] = [
-  { repository: 'ml/fraud-detector', format: 'docker', agesHours: [5, 30, 75, 170, 340], layerSizes: [180_000, 64_000, 9_000] },
-  { repository: 'genai/llm-chat', format: 'oci-index', agesHours: [2, 50, 200], layerSizes: [420_000, 120_000] },
-  { repository: 'vision/image-classifier', format: 'oci', agesHours: [26, 98], layerSizes: [250_000, 30_000] },
+  {
+    repository: 'ml/fraud-detector',
+    format: 'docker',
+    agesHours: [5, 30, 75, 170, 340],
+    layerSizes: [180_000, 64_000, 9_000],
+  },
+  {
+    repository: 'genai/llm-chat',
+    format: 'oci-index',
+    agesHours: [2, 50, 200],
+    layerSizes: [420_000, 120_000],
+  },
+  {
+    repository: 'vision/image-classifier',
+    format: 'oci',
+    agesHours: [26, 98],
+    layerSizes: [250_000, 30_000],
+  },
   // ml/churn-scoring is deliberately never pushed: its card shows what a missing repository looks like.
 ];
 
@@ -25,24 +40,69 @@ export function demoRevision(repository: string, index: number): string {
   return createHash('sha1').update(`${repository}#${index}`).digest('hex');
 }
 
-/** Pushes the demo images (real blobs and manifests) into a running registry. */
-export async function seedDemoRegistry(reg: RunningRegistry, now = Date.now()): Promise<number> {
-  const target = { url: reg.url, username: reg.username, password: reg.password };
-  let pushed = 0;
-  for (const repo of DEMO_REPOSITORIES) {
+/** One image the demo pushed. */
+export interface DemoImage {
+  repository: string;
+  /** Short revision (7 characters), the tag CI gives an image. */
+  tag: string;
+  /** Full git SHA the image was built from (`org.opencontainers.image.revision`). */
+  revision: string;
+  /** Digest of what the tag points to (the index for multi-platform images). */
+  digest: string;
+  /** RFC 3339, from the image config. */
+  created: string;
+  /** Position in {@link DemoRepo.agesHours}: 0 is the newest. */
+  index: number;
+}
+
+/** Pushes the demo images (real blobs and manifests) and says what was pushed, newest first per repository. */
+export async function seedDemoImages(
+  reg: RunningRegistry,
+  now = Date.now(),
+): Promise<DemoImage[]> {
+  const target = {
+    url: reg.url,
+    username: reg.username,
+    password: reg.password,
+  };
+  const pushes = DEMO_REPOSITORIES.map(async repo => {
+    const out: DemoImage[] = [];
+    // One repository after the other would be slower; tags of one repository go in order.
     for (const [index, age] of repo.agesHours.entries()) {
       const revision = demoRevision(repo.repository, index);
-      await pushImage(target, {
+      const created = new Date(now - age * 3_600_000)
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z');
+      const tag = revision.slice(0, 7);
+      const pushed = await pushImage(target, {
         repository: repo.repository,
-        tag: revision.slice(0, 7),
+        tag,
         format: repo.format,
-        created: new Date(now - age * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+        created,
         revision,
-        labels: { 'org.opencontainers.image.source': `https://git.demo.local/${repo.repository}` },
+        labels: {
+          'org.opencontainers.image.source': `https://git.demo.local/${repo.repository}`,
+        },
         layerSizes: repo.layerSizes.map(s => s + index * 977),
       });
-      pushed++;
+      out.push({
+        repository: repo.repository,
+        tag,
+        revision,
+        digest: pushed.digest,
+        created,
+        index,
+      });
     }
-  }
-  return pushed;
+    return out;
+  });
+  return (await Promise.all(pushes)).flat();
+}
+
+/** Pushes the demo images (real blobs and manifests) into a running registry; returns how many. */
+export async function seedDemoRegistry(
+  reg: RunningRegistry,
+  now = Date.now(),
+): Promise<number> {
+  return (await seedDemoImages(reg, now)).length;
 }

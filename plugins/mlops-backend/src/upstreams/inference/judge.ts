@@ -57,9 +57,18 @@ export function judgeInference(
     );
   const modelFailure = failed('model-ready') || failed('models');
   if (outcome.modelReady === false && modelFailure) {
+    // vLLM's and plain HTTP servers' readiness is the model's: their own
+    // "why" (e.g. the weights they could not load) says most.
+    const serverWhy =
+      outcome.ready === false &&
+      (target.protocol === 'openai' || target.protocol === 'http')
+        ? failed('ready')
+        : '';
     return health(
       'error',
-      `${modelWord} is not ready: ${modelFailure}`,
+      `${modelWord} is not ready: ${modelFailure}${
+        serverWhy ? `; the server is not ready: ${serverWhy}` : ''
+      }`,
       outcome.problem,
     );
   }

@@ -79,6 +79,7 @@ export function errorText(res: HttpResponse): string | undefined {
         : undefined,
       typeof body.message === 'string' ? body.message : undefined,
       typeof body.status === 'string' ? body.status : undefined,
+      typeof body.reason === 'string' ? body.reason : undefined,
     ].filter((p): p is string => Boolean(p));
     return parts.length ? truncate(parts.join(': '), 200) : undefined;
   } catch {
@@ -463,14 +464,20 @@ async function probeOpenAi(
     out.live = true;
     out.ready = health.res.status === 200;
     out.latencyMs = health.ms;
+    // vLLM answers an empty 503 once its engine died; other OpenAI-compatible
+    // servers (the generated FastAPI service) say why in the body.
+    const why = out.ready ? undefined : errorText(health.res);
+    let detail = '/health: 200';
+    if (!out.ready)
+      detail = why
+        ? `/health: 503 (${why})`
+        : '/health: 503, the engine is dead (EngineDeadError): the server needs a restart';
     rec.record(
       {
         kind: 'ready',
         path: '/health',
         ok: out.ready,
-        detail: out.ready
-          ? '/health: 200'
-          : '/health: 503, the engine is dead (EngineDeadError): the server needs a restart',
+        detail,
       },
       health,
     );

@@ -337,10 +337,11 @@ STARTED = int(time.time())
 
 @app.get("/v1/models")
 async def list_models():
-    return {
-        "object": "list",
-        "data": [{"id": MODEL_NAME, "object": "model", "created": STARTED, "owned_by": "${{ values.name }}"}],
-    }
+    # Only a loaded model is served: clients (and the portal) read "model ready" from this list.
+    served = [] if STATE.model is None else [
+        {"id": MODEL_NAME, "object": "model", "created": STARTED, "owned_by": "${{ values.name }}"}
+    ]
+    return {"object": "list", "data": served}
 
 
 class ChatMessage(BaseModel):
@@ -404,8 +405,9 @@ async def chat_completions(body: ChatRequest):
     try:
         answer, prompt_tokens, completion_tokens = await run_in_threadpool(generate)
     except Exception as error:  # noqa: BLE001
+        # The details (which may quote the model's source) stay in the log.
         log.exception("generation failed")
-        return openai_error(500, "generation failed: %s" % error, "InternalServerError")
+        return openai_error(500, "generation failed (%s); see the service log" % type(error).__name__, "InternalServerError")
 
     if HISTORY is not None and body.conversation_id:
         new = [m for m in messages if m["role"] != "system"][-1:] + [{"role": "assistant", "content": answer}]
