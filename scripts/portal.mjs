@@ -17,7 +17,11 @@ function option(name, fallback) {
   return i >= 0 ? args[i + 1] : fallback;
 }
 
-/** Starts the demo environment (real registry) and resolves with its READY info and process. */
+/**
+ * Starts the demo environment (packages/test-env/src/demo: real registry,
+ * kube-apiserver and Prometheus; simulated Jenkins, Argo CD, model servers and
+ * DCGM exporters) and resolves with its READY info and process.
+ */
 export function startDemoEnv(tc, { appPort, backendPort, configOut }) {
   const child = spawn(
     tc.node,
@@ -28,7 +32,7 @@ export function startDemoEnv(tc, { appPort, backendPort, configOut }) {
     const lines = readline.createInterface({ input: child.stdout });
     lines.on('line', line => {
       if (line.startsWith('DEMO-READY ')) resolve({ child, info: JSON.parse(line.slice(11)) });
-      else process.stdout.write(`[demo] ${line}\n`);
+      else process.stdout.write(`[demo] ${line.replace(/^\[demo\] /, '')}\n`);
     });
     child.on('exit', code => reject(new Error(`demo environment exited (${code}) before it was ready`)));
   });
@@ -36,12 +40,17 @@ export function startDemoEnv(tc, { appPort, backendPort, configOut }) {
 
 async function start() {
   const tc = setup();
-  ensureDebianPackages(['docker-registry', 'openssl', 'python3'], { why: 'the demo registry' });
+  ensureDebianPackages(['docker-registry', 'openssl', 'python3', 'prometheus'], { why: 'the demo environment' });
+  // etcd + kube-apiserver for the demo cluster: built once per machine, then cached (seconds).
+  if (run(tc, 'bash', ['scripts/provision/kube-apiserver.sh']) !== 0) {
+    throw new Error('provisioning kube-apiserver failed (scripts/provision/kube-apiserver.sh)');
+  }
   const appPort = Number(option('app-port', '3000'));
   const backendPort = Number(option('backend-port', '7007'));
   const configOut = path.join(repoRoot, '.cache', 'demo', 'app-config.generated.yaml');
   const { child: demo, info } = await startDemoEnv(tc, { appPort, backendPort, configOut });
-  log(`demo registry ${info.registry} seeded with ${info.images} images in ${info.ms} ms`);
+  log(`demo environment ready in ${info.ms} ms: registry ${info.registry} (${info.images} images), kube-apiserver ${info.kubernetes} (${info.pods} pods), Prometheus ${info.prometheus}`);
+  log(`simulators (not the real products): Jenkins ${info.jenkins}, Argo CD ${info.argocd}, ${info.modelServers.length} model servers, ${info.dcgmExporters.length} DCGM exporters`);
   log(`starting the portal: http://localhost:${appPort} (backend http://localhost:${backendPort})`);
   const portal = spawn(
     path.join(repoRoot, 'node_modules', '.bin', 'backstage-cli'),
