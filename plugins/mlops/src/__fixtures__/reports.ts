@@ -1,5 +1,6 @@
 import { Entity } from '@backstage/catalog-model';
 import { ImageReport, MlopsApi } from '@internal/plugin-mlops-common';
+import { answersInTurn } from './responses';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -89,14 +90,6 @@ export function problemReport(
 export function fakeMlopsApi(
   ...answers: Array<ImageReport | Error>
 ): MlopsApi & { getImageReport: jest.Mock } {
-  const getImageReport = jest.fn();
-  for (const answer of answers) {
-    if (answer instanceof Error) {
-      getImageReport.mockRejectedValueOnce(answer);
-    } else {
-      getImageReport.mockResolvedValueOnce(answer);
-    }
-  }
   // the image card never asks for golden paths
-  return { getImageReport, getGoldenPaths: jest.fn() };
+  return { getImageReport: answersInTurn(answers), getGoldenPaths: jest.fn() };
 }

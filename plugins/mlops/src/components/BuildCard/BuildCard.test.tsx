@@ -1,13 +1,18 @@
+import { Entity } from '@backstage/catalog-model';
+import {
+  MlopsHealthApi,
+  RebuildActionResponse,
+} from '@internal/plugin-mlops-common';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
   FakeActionsApi,
-  FakeHealthApi,
   bareEntity,
   entityWith,
+  fakeHealthApi,
   responseError,
-} from '../DeliveryCard/__fixtures__/health';
-import { renderCard } from '../DeliveryCard/__testUtils__/renderCard';
+} from '../../__fixtures__/health';
+import { renderCard } from '../../__testUtils__/renderCard';
 import {
   COMMIT_42,
   JENKINS,
@@ -38,16 +43,44 @@ function buildRow(n: number): HTMLElement {
     .closest('tr')!;
 }
 
+function renderBuildCard(
+  health: MlopsHealthApi,
+  options: {
+    actions?: FakeActionsApi;
+    permission?: 'ALLOW';
+    entity?: Entity;
+  } = {},
+) {
+  return renderCard(<BuildCard />, {
+    health,
+    entity: jenkinsEntity,
+    ...options,
+  });
+}
+
+/**
+ * Shows a healthy job to a person allowed to rebuild and clicks Rebuild; the
+ * actions API answers `rebuild`.
+ */
+async function clickRebuild(
+  rebuild: RebuildActionResponse | Error,
+): Promise<FakeActionsApi> {
+  const actions = new FakeActionsApi({ rebuild });
+  await renderBuildCard(fakeHealthApi(healthyBuild()), {
+    actions,
+    permission: 'ALLOW',
+  });
+  await userEvent.click(await screen.findByRole('button', { name: 'Rebuild' }));
+  return actions;
+}
+
 function signalLine(reason: string): HTMLElement {
   return screen.getByText(reason).closest('div')!;
 }
 
 describe('BuildCard', () => {
   it('lists the newest builds of a healthy job with duration against the estimate, commit, branch and age', async () => {
-    await renderCard(<BuildCard />, {
-      health: new FakeHealthApi(healthyBuild()),
-      entity: jenkinsEntity,
-    });
+    await renderBuildCard(fakeHealthApi(healthyBuild()));
 
     await screen.findByText('build 42 succeeded 2 hours ago');
     const line = signalLine('build 42 succeeded 2 hours ago');
@@ -100,10 +133,7 @@ describe('BuildCard', () => {
   });
 
   it('shows the running stage and progress of a running build, as a warning', async () => {
-    await renderCard(<BuildCard />, {
-      health: new FakeHealthApi(runningBuild()),
-      entity: jenkinsEntity,
-    });
+    await renderBuildCard(fakeHealthApi(runningBuild()));
 
     await screen.findByText('build 43 is running');
     const line = signalLine('build 43 is running');
@@ -138,10 +168,7 @@ describe('BuildCard', () => {
   });
 
   it('names the failed stage and its error under a failed build', async () => {
-    await renderCard(<BuildCard />, {
-      health: new FakeHealthApi(failedBuild()),
-      entity: jenkinsEntity,
-    });
+    await renderBuildCard(fakeHealthApi(failedBuild()));
 
     await screen.findByText('build 43 failed at stage Test');
     const line = signalLine('build 43 failed at stage Test');
@@ -163,9 +190,7 @@ describe('BuildCard', () => {
   });
 
   it('shows the branches of a multibranch project and the job Jenkins refused, naming upstream and fault', async () => {
-    await renderCard(<BuildCard />, {
-      health: new FakeHealthApi(multibranchWithJobProblem()),
-      entity: jenkinsEntity,
+    await renderBuildCard(fakeHealthApi(multibranchWithJobProblem()), {
       permission: 'ALLOW',
     });
 
@@ -228,8 +253,8 @@ describe('BuildCard', () => {
   });
 
   it('names the upstream and the fault when Jenkins could not be read, with Retry', async () => {
-    const health = new FakeHealthApi(unreachableJenkins(), healthyBuild());
-    await renderCard(<BuildCard />, { health, entity: jenkinsEntity });
+    const health = fakeHealthApi(unreachableJenkins(), healthyBuild());
+    await renderBuildCard(health);
 
     expect(
       await screen.findByText('Error: Jenkins ci (127.0.0.1:8081): timed out'),
@@ -248,10 +273,7 @@ describe('BuildCard', () => {
   });
 
   it('says why there is nothing to show when the signal has no details, never OK', async () => {
-    await renderCard(<BuildCard />, {
-      health: new FakeHealthApi(noJenkins()),
-      entity: jenkinsEntity,
-    });
+    await renderBuildCard(fakeHealthApi(noJenkins()));
 
     expect(await screen.findByText('No builds to show')).toBeInTheDocument();
     const line = signalLine(
@@ -262,10 +284,7 @@ describe('BuildCard', () => {
   });
 
   it('does not show OK when no job was read, whatever the signal says', async () => {
-    await renderCard(<BuildCard />, {
-      health: new FakeHealthApi(noJobs()),
-      entity: jenkinsEntity,
-    });
+    await renderBuildCard(fakeHealthApi(noJobs()));
 
     expect(
       await screen.findByText('No Jenkins job was read for this service.'),
@@ -277,8 +296,8 @@ describe('BuildCard', () => {
   });
 
   it('asks for jenkins.io/job-full-name and does not call the backend without it', async () => {
-    const health = new FakeHealthApi(healthyBuild());
-    await renderCard(<BuildCard />, { health, entity: bareEntity });
+    const health = fakeHealthApi(healthyBuild());
+    await renderBuildCard(health, { entity: bareEntity });
 
     expect(
       await screen.findByText('jenkins.io/job-full-name', { selector: 'code' }),
@@ -287,12 +306,9 @@ describe('BuildCard', () => {
   });
 
   it('shows the request error of the backend with Retry', async () => {
-    await renderCard(<BuildCard />, {
-      health: new FakeHealthApi(
-        await responseError(500, 'Error', 'health route crashed'),
-      ),
-      entity: jenkinsEntity,
-    });
+    await renderBuildCard(
+      fakeHealthApi(await responseError(500, 'Error', 'health route crashed')),
+    );
 
     expect(
       await screen.findByText(/Request failed with 500 Internal Server Error/),
@@ -301,24 +317,12 @@ describe('BuildCard', () => {
   });
 
   it('queues a build on Rebuild when allowed and links the queue item', async () => {
-    const actions = new FakeActionsApi({
-      rebuild: {
-        instance: 'ci',
-        fullName: 'ml/fraud-detector',
-        queueUrl: `${JENKINS}/queue/item/17/`,
-        queueId: 17,
-      },
+    const actions = await clickRebuild({
+      instance: 'ci',
+      fullName: 'ml/fraud-detector',
+      queueUrl: `${JENKINS}/queue/item/17/`,
+      queueId: 17,
     });
-    await renderCard(<BuildCard />, {
-      health: new FakeHealthApi(healthyBuild()),
-      actions,
-      permission: 'ALLOW',
-      entity: jenkinsEntity,
-    });
-
-    await userEvent.click(
-      await screen.findByRole('button', { name: 'Rebuild' }),
-    );
 
     const answer = await screen.findByRole('status');
     expect(answer).toHaveTextContent('Build queued.');
@@ -339,22 +343,12 @@ describe('BuildCard', () => {
   });
 
   it('says the person is not allowed when the backend answers 403 to Rebuild', async () => {
-    const actions = new FakeActionsApi({
-      rebuild: await responseError(
+    await clickRebuild(
+      await responseError(
         403,
         'NotAllowedError',
         'mlops.build.trigger denied for user:default/guest',
       ),
-    });
-    await renderCard(<BuildCard />, {
-      health: new FakeHealthApi(healthyBuild()),
-      actions,
-      permission: 'ALLOW',
-      entity: jenkinsEntity,
-    });
-
-    await userEvent.click(
-      await screen.findByRole('button', { name: 'Rebuild' }),
     );
 
     expect(await screen.findByRole('alert')).toHaveTextContent(
@@ -364,22 +358,12 @@ describe('BuildCard', () => {
   });
 
   it('shows the upstream error when Jenkins could not queue the build', async () => {
-    const actions = new FakeActionsApi({
-      rebuild: await responseError(
+    await clickRebuild(
+      await responseError(
         503,
         'ServiceUnavailableError',
         'Jenkins ci (127.0.0.1:8081): connection refused (unreachable)',
       ),
-    });
-    await renderCard(<BuildCard />, {
-      health: new FakeHealthApi(healthyBuild()),
-      actions,
-      permission: 'ALLOW',
-      entity: jenkinsEntity,
-    });
-
-    await userEvent.click(
-      await screen.findByRole('button', { name: 'Rebuild' }),
     );
 
     expect(await screen.findByRole('alert')).toHaveTextContent(
@@ -389,11 +373,9 @@ describe('BuildCard', () => {
 
   it('disables Rebuild, with the reason, for a job Jenkins does not build', async () => {
     const actions = new FakeActionsApi();
-    await renderCard(<BuildCard />, {
-      health: new FakeHealthApi(disabledJob()),
+    await renderBuildCard(fakeHealthApi(disabledJob()), {
       actions,
       permission: 'ALLOW',
-      entity: jenkinsEntity,
     });
 
     const button = await screen.findByRole('button', { name: 'Rebuild' });

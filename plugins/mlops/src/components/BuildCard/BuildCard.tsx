@@ -1,11 +1,8 @@
 import { Fragment, useId } from 'react';
-import { InfoCard, Link } from '@backstage/core-components';
+import { Link } from '@backstage/core-components';
 import { getCompoundEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/core-plugin-api';
-import {
-  MissingAnnotationEmptyState,
-  useEntity,
-} from '@backstage/plugin-catalog-react';
+import { useEntity } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   ANNOTATION_JENKINS_JOB_FULL_NAME,
@@ -33,8 +30,8 @@ import { mlopsActionsApiRef } from '../../api';
 import { MISSING, ProblemPanel, ago, duration, shortSha } from '../common';
 import {
   ActionMessage,
-  EntityHealthGate,
-  RetryButton,
+  EntityHealthCard,
+  ItemSection,
   SignalEmptyState,
   SignalLine,
   actionErrorText,
@@ -53,18 +50,6 @@ const DEFAULT_TITLE = 'Build';
 const DEFAULT_MAX_BUILDS = 5;
 
 const useStyles = makeStyles(theme => ({
-  job: {
-    marginTop: theme.spacing(2),
-    '&:first-of-type': { marginTop: theme.spacing(1) },
-  },
-  jobHeader: {
-    display: 'flex',
-    alignItems: 'center',
-    flexWrap: 'wrap',
-    gap: theme.spacing(1),
-    marginBottom: theme.spacing(1),
-  },
-  grow: { flexGrow: 1 },
   scroll: { overflowX: 'auto' },
   table: { '& th, & td': { whiteSpace: 'nowrap' } },
   mono: { fontFamily: 'monospace', whiteSpace: 'nowrap' },
@@ -87,29 +72,20 @@ const useStyles = makeStyles(theme => ({
  * @public
  */
 export function BuildCard(props: BuildCardProps) {
-  const { entity } = useEntity();
-  const title = props.title ?? DEFAULT_TITLE;
-  if (!isBuildAvailable(entity)) {
-    return (
-      <InfoCard title={title}>
-        <MissingAnnotationEmptyState
-          annotation={ANNOTATION_JENKINS_JOB_FULL_NAME}
-        />
-      </InfoCard>
-    );
-  }
   return (
-    <InfoCard title={title}>
-      <EntityHealthGate>
-        {(health, retry) => (
-          <BuildContent
-            health={health}
-            retry={retry}
-            maxBuilds={props.maxBuilds ?? DEFAULT_MAX_BUILDS}
-          />
-        )}
-      </EntityHealthGate>
-    </InfoCard>
+    <EntityHealthCard
+      title={props.title ?? DEFAULT_TITLE}
+      isAvailable={isBuildAvailable}
+      annotation={ANNOTATION_JENKINS_JOB_FULL_NAME}
+    >
+      {(health, retry) => (
+        <BuildContent
+          health={health}
+          retry={retry}
+          maxBuilds={props.maxBuilds ?? DEFAULT_MAX_BUILDS}
+        />
+      )}
+    </EntityHealthCard>
   );
 }
 
@@ -146,10 +122,7 @@ function BuildContent(props: {
     <>
       {signal && <SignalLine signal={signal} hasData={read.length > 0} />}
       {signal?.problem && (
-        <>
-          <ProblemPanel problem={signal.problem} />
-          <RetryButton onRetry={retry} />
-        </>
+        <ProblemPanel problem={signal.problem} onRetry={retry} />
       )}
       {jobs.length === 0 && (
         <Typography variant="body2">
@@ -180,19 +153,11 @@ function jobLabel(job: { instance?: string; fullName: string }): string {
 }
 
 function JobProblemSection(props: { job: BuildJobProblem }) {
-  const classes = useStyles();
   const { job } = props;
   return (
-    <Box
-      component="section"
-      className={classes.job}
-      aria-label={`Job ${jobLabel(job)}`}
-    >
-      <Typography variant="subtitle1" component="h3">
-        {jobLabel(job)}
-      </Typography>
+    <ItemSection label={`Job ${jobLabel(job)}`} title={jobLabel(job)}>
       <ProblemPanel problem={job.problem} />
-    </Box>
+    </ItemSection>
   );
 }
 
@@ -207,25 +172,19 @@ function JobSection(props: {
   const shown = builds.slice(0, Math.max(1, maxBuilds));
   const folderLike = job.kind === 'multibranch' || job.kind === 'folder';
   return (
-    <Box
-      component="section"
-      className={classes.job}
-      aria-label={`Job ${jobLabel(job)}`}
+    <ItemSection
+      label={`Job ${jobLabel(job)}`}
+      title={<Link to={job.url}>{job.displayName || job.fullName}</Link>}
+      caption={
+        <>
+          {job.fullName} on Jenkins {job.instance}
+          {job.kind === 'multibranch' ? ' · multibranch project' : ''}
+          {job.inQueue ? ' · a build is waiting in the queue' : ''}
+          {job.buildable === false && !folderLike ? ' · disabled' : ''}
+        </>
+      }
+      actions={canRebuild && !folderLike && <RebuildButton job={job} />}
     >
-      <Box className={classes.jobHeader}>
-        <Box className={classes.grow}>
-          <Typography variant="subtitle1" component="h3">
-            <Link to={job.url}>{job.displayName || job.fullName}</Link>
-          </Typography>
-          <Typography variant="caption" color="textSecondary" component="p">
-            {job.fullName} on Jenkins {job.instance}
-            {job.kind === 'multibranch' ? ' · multibranch project' : ''}
-            {job.inQueue ? ' · a build is waiting in the queue' : ''}
-            {job.buildable === false && !folderLike ? ' · disabled' : ''}
-          </Typography>
-        </Box>
-        {canRebuild && !folderLike && <RebuildButton job={job} />}
-      </Box>
       {job.kind === 'multibranch' ? (
         <BranchTable job={job} />
       ) : (
@@ -254,7 +213,7 @@ function JobSection(props: {
           )}
         </>
       )}
-    </Box>
+    </ItemSection>
   );
 }
 

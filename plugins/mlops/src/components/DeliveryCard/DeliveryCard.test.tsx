@@ -7,13 +7,13 @@ import {
   unknownDelivery,
 } from './__fixtures__/delivery';
 import {
-  FakeHealthApi,
   bareEntity,
   baseHealth,
   entityWith,
+  fakeHealthApi,
   responseError,
-} from './__fixtures__/health';
-import { renderCard } from './__testUtils__/renderCard';
+} from '../../__fixtures__/health';
+import { renderCard } from '../../__testUtils__/renderCard';
 import { DeliveryCard } from './DeliveryCard';
 
 function stepRows() {
@@ -28,7 +28,7 @@ function verdictLine(text: string): HTMLElement {
 
 describe('DeliveryCard', () => {
   it('shows every step of a healthy chain in order, with its status spelled out, age and link', async () => {
-    const health = new FakeHealthApi(healthyDelivery());
+    const health = fakeHealthApi(healthyDelivery());
     await renderCard(<DeliveryCard />, { health });
 
     expect(await screen.findByText('Delivery')).toBeInTheDocument();
@@ -75,7 +75,7 @@ describe('DeliveryCard', () => {
 
   it('says where the chain waits when a step is only a warning', async () => {
     await renderCard(<DeliveryCard />, {
-      health: new FakeHealthApi(degradedDelivery()),
+      health: fakeHealthApi(degradedDelivery()),
     });
 
     const callout = await screen.findByRole('region', {
@@ -97,7 +97,7 @@ describe('DeliveryCard', () => {
 
   it('calls out the first broken step and shows unknown steps as unknown, not OK', async () => {
     await renderCard(<DeliveryCard />, {
-      health: new FakeHealthApi(brokenDelivery()),
+      health: fakeHealthApi(brokenDelivery()),
     });
 
     const callout = await screen.findByRole('region', {
@@ -145,7 +145,7 @@ describe('DeliveryCard', () => {
 
   it('does not show the chain as OK while some steps cannot be judged', async () => {
     await renderCard(<DeliveryCard />, {
-      health: new FakeHealthApi(unknownDelivery()),
+      health: fakeHealthApi(unknownDelivery()),
     });
 
     const verdict = verdictLine(
@@ -159,7 +159,7 @@ describe('DeliveryCard', () => {
 
   it('says so, as unknown, when the backend sent no delivery chain', async () => {
     await renderCard(<DeliveryCard />, {
-      health: new FakeHealthApi(baseHealth()),
+      health: fakeHealthApi(baseHealth()),
     });
 
     expect(
@@ -172,7 +172,7 @@ describe('DeliveryCard', () => {
   });
 
   it('lists the annotations and does not call the backend when the entity names no upstream', async () => {
-    const health = new FakeHealthApi(healthyDelivery());
+    const health = fakeHealthApi(healthyDelivery());
     await renderCard(<DeliveryCard />, { health, entity: bareEntity });
 
     expect(
@@ -192,7 +192,7 @@ describe('DeliveryCard', () => {
   });
 
   it('shows the request error and reads again on Retry', async () => {
-    const health = new FakeHealthApi(
+    const health = fakeHealthApi(
       await responseError(
         503,
         'ServiceUnavailableError',

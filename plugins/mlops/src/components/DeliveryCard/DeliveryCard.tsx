@@ -1,8 +1,4 @@
-import { InfoCard, Link } from '@backstage/core-components';
-import {
-  MissingAnnotationEmptyState,
-  useEntity,
-} from '@backstage/plugin-catalog-react';
+import { Link } from '@backstage/core-components';
 import {
   ANNOTATION_ARGOCD_APP_NAME,
   ANNOTATION_ARGOCD_APP_SELECTOR,
@@ -22,7 +18,7 @@ import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import { StatusText, ago } from '../common';
-import { CheckedAt, EntityHealthGate, shownStatus } from '../common/cardParts';
+import { CheckedAt, EntityHealthCard, shownStatus } from '../common/cardParts';
 
 /** @public */
 export interface DeliveryCardProps {
@@ -85,21 +81,14 @@ const useStyles = makeStyles(theme => ({
  * @public
  */
 export function DeliveryCard(props: DeliveryCardProps) {
-  const { entity } = useEntity();
-  const title = props.title ?? DEFAULT_TITLE;
-  if (!isDeliveryAvailable(entity)) {
-    return (
-      <InfoCard title={title}>
-        <MissingAnnotationEmptyState annotation={DELIVERY_ANNOTATIONS} />
-      </InfoCard>
-    );
-  }
   return (
-    <InfoCard title={title}>
-      <EntityHealthGate>
-        {health => <DeliveryContent health={health} />}
-      </EntityHealthGate>
-    </InfoCard>
+    <EntityHealthCard
+      title={props.title ?? DEFAULT_TITLE}
+      isAvailable={isDeliveryAvailable}
+      annotation={DELIVERY_ANNOTATIONS}
+    >
+      {health => <DeliveryContent health={health} />}
+    </EntityHealthCard>
   );
 }
 

@@ -1,11 +1,6 @@
 import { ChangeEvent, useCallback, useMemo, useState } from 'react';
 import { Entity } from '@backstage/catalog-model';
-import {
-  EmptyState,
-  Progress,
-  ResponseErrorPanel,
-  WarningPanel,
-} from '@backstage/core-components';
+import { EmptyState, Progress, WarningPanel } from '@backstage/core-components';
 import { EntityHealth } from '@internal/plugin-mlops-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -13,6 +8,7 @@ import TablePagination from '@material-ui/core/TablePagination';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import { RequestError, RetryButton } from '../common';
 import { FleetTable } from './FleetTable';
 import {
   ALL,
@@ -46,7 +42,6 @@ const useStyles = makeStyles(theme => ({
   search: { minWidth: 260 },
   select: { minWidth: 160 },
   panel: { marginBottom: theme.spacing(2) },
-  actions: { marginTop: theme.spacing(1) },
   none: { padding: theme.spacing(2, 0) },
 }));
 
@@ -63,26 +58,13 @@ const STATUS_NOUNS: Record<keyof typeof STATUS_WORDS, string> = {
  * status or text, sort by name, owner or status, one page at a time.
  */
 export function FleetContent() {
-  const classes = useStyles();
   const { loading, error, catalogError, items, entities, retry } = useFleet();
 
   if (loading) {
     return <Progress />;
   }
-  const retryButton = (
-    <Box className={classes.actions}>
-      <Button variant="outlined" size="small" onClick={retry}>
-        Retry
-      </Button>
-    </Box>
-  );
   if (error) {
-    return (
-      <>
-        <ResponseErrorPanel error={error} />
-        {retryButton}
-      </>
-    );
+    return <RequestError error={error} onRetry={retry} />;
   }
   if (!Array.isArray(items)) {
     return (
@@ -92,7 +74,7 @@ export function FleetContent() {
           title="mlops backend: malformed response"
           message="The fleet health answer has no list of model services."
         />
-        {retryButton}
+        <RetryButton onRetry={retry} />
       </>
     );
   }

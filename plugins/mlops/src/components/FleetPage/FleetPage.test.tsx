@@ -1,5 +1,4 @@
 import { Entity } from '@backstage/catalog-model';
-import { ResponseError } from '@backstage/errors';
 import {
   CatalogApi,
   catalogApiRef,
@@ -11,6 +10,7 @@ import { MlopsHealthApi } from '@internal/plugin-mlops-common';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { mlopsHealthApiRef } from '../../api';
+import { responseError } from '../../__fixtures__/responses';
 import {
   catalogEntity,
   entityHealth,
@@ -40,27 +40,14 @@ function renderPage(
   );
 }
 
-async function unavailableResponseError(): Promise<ResponseError> {
-  const body = {
-    error: {
-      name: 'ServiceUnavailableError',
-      message: 'catalog is not reachable',
-    },
-    request: { method: 'GET', url: '/api/mlops/fleet/health' },
-    response: { statusCode: 503 },
-  };
-  const headers = new Map([['content-type', 'application/json']]);
-  return ResponseError.fromResponse({
-    ok: false,
-    status: 503,
-    statusText: 'Service Unavailable',
-    redirected: false,
-    type: 'basic',
-    url: 'http://127.0.0.1:7007/api/mlops/fleet/health',
-    headers: { get: (name: string) => headers.get(name.toLowerCase()) ?? null },
-    text: async () => JSON.stringify(body),
-  } as unknown as Parameters<typeof ResponseError.fromResponse>[0]);
-}
+const unavailableResponseError = () =>
+  responseError(
+    503,
+    'ServiceUnavailableError',
+    'catalog is not reachable',
+    'http://127.0.0.1:7007/api/mlops/fleet/health',
+    '/api/mlops/fleet/health',
+  );
 
 const table = () => screen.getByRole('table', { name: 'Model services' });
 

@@ -11,7 +11,7 @@ import TableRow from '@material-ui/core/TableRow';
 import TableSortLabel from '@material-ui/core/TableSortLabel';
 import { makeStyles } from '@material-ui/core/styles';
 import { SignalKind } from '@internal/plugin-mlops-common';
-import { MISSING, StatusText, problemTitle } from '../common';
+import { MISSING, StatusText, VisuallyHidden, problemTitle } from '../common';
 import {
   FleetRow,
   SIGNALS,
@@ -26,17 +26,6 @@ const useStyles = makeStyles({
   nowrap: { whiteSpace: 'nowrap' },
   signal: { textAlign: 'center' },
   verdict: { minWidth: 240 },
-  visuallyHidden: {
-    position: 'absolute',
-    width: 1,
-    height: 1,
-    padding: 0,
-    margin: -1,
-    overflow: 'hidden',
-    clip: 'rect(0, 0, 0, 0)',
-    whiteSpace: 'nowrap',
-    border: 0,
-  },
 });
 
 type Classes = ReturnType<typeof useStyles>;
@@ -55,7 +44,7 @@ function SignalCell(props: {
   return (
     <TableCell className={classes.signal} title={tip}>
       <StatusText status={signal.status}>
-        <span className={classes.visuallyHidden}>{tip}</span>
+        <VisuallyHidden>{tip}</VisuallyHidden>
       </StatusText>
     </TableCell>
   );

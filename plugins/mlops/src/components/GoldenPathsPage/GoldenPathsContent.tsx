@@ -1,18 +1,14 @@
 import { useMemo, useState } from 'react';
-import {
-  EmptyState,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { EmptyState, Progress } from '@backstage/core-components';
 import {
   GoldenPathTemplate,
   GoldenPathsReport,
 } from '@internal/plugin-mlops-common';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import { RequestError } from '../common';
 import { entityCount, shortOwner } from './format';
 import { TemplatesTable } from './TemplatesTable';
 import { useGoldenPaths } from './useGoldenPaths';
@@ -29,7 +25,6 @@ const useStyles = makeStyles(theme => ({
     marginBottom: theme.spacing(2),
   },
   owner: { minWidth: 220 },
-  actions: { marginTop: theme.spacing(1) },
 }));
 
 /**
@@ -38,23 +33,13 @@ const useStyles = makeStyles(theme => ({
  * behind, and per entity what changed since and how it fares on the checks.
  */
 export function GoldenPathsContent() {
-  const classes = useStyles();
   const { loading, error, value, retry } = useGoldenPaths();
 
   if (loading) {
     return <Progress />;
   }
   if (error) {
-    return (
-      <>
-        <ResponseErrorPanel error={error} />
-        <Box className={classes.actions}>
-          <Button variant="outlined" size="small" onClick={retry}>
-            Retry
-          </Button>
-        </Box>
-      </>
-    );
+    return <RequestError error={error} onRetry={retry} />;
   }
   if (!value || value.templates.length === 0) {
     return (

@@ -1,10 +1,10 @@
-import { ResponseError } from '@backstage/errors';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { MlopsApi } from '@internal/plugin-mlops-common';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { mlopsApiRef } from '../../api';
+import { responseError } from '../../__fixtures__/responses';
 import {
   CLUSTER_REASON,
   fakeGoldenPathsApi,
@@ -23,27 +23,14 @@ function renderPage(api: MlopsApi) {
   );
 }
 
-async function unavailableResponseError(): Promise<ResponseError> {
-  const body = {
-    error: {
-      name: 'ServiceUnavailableError',
-      message: 'catalog is not reachable',
-    },
-    request: { method: 'GET', url: '/api/mlops/golden-paths' },
-    response: { statusCode: 503 },
-  };
-  const headers = new Map([['content-type', 'application/json']]);
-  return ResponseError.fromResponse({
-    ok: false,
-    status: 503,
-    statusText: 'Service Unavailable',
-    redirected: false,
-    type: 'basic',
-    url: 'http://127.0.0.1:7007/api/mlops/golden-paths',
-    headers: { get: (name: string) => headers.get(name.toLowerCase()) ?? null },
-    text: async () => JSON.stringify(body),
-  } as unknown as Parameters<typeof ResponseError.fromResponse>[0]);
-}
+const unavailableResponseError = () =>
+  responseError(
+    503,
+    'ServiceUnavailableError',
+    'catalog is not reachable',
+    'http://127.0.0.1:7007/api/mlops/golden-paths',
+    '/api/mlops/golden-paths',
+  );
 
 const cellTexts = (row: HTMLElement) =>
   [

@@ -1,14 +1,9 @@
 import { Entity } from '@backstage/catalog-model';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { MlopsHealthApi } from '@internal/plugin-mlops-common';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { mlopsHealthApiRef } from '../../api';
-import {
-  fakeHealthApi,
-  serverError,
-} from '../InferenceCard/__fixtures__/health';
+import { fakeHealthApi, serverError } from '../../__fixtures__/health';
+import { renderCard as renderInApp } from '../../__testUtils__/renderCard';
 import { GpuCard } from './GpuCard';
 import {
   A100_MIG_LABELS,
@@ -25,13 +20,7 @@ function renderCard(
   api: MlopsHealthApi,
   entity: Entity = entityWithKubernetes,
 ) {
-  return renderInTestApp(
-    <TestApiProvider apis={[[mlopsHealthApiRef, api]]}>
-      <EntityProvider entity={entity}>
-        <GpuCard />
-      </EntityProvider>
-    </TestApiProvider>,
-  );
+  return renderInApp(<GpuCard />, { health: api, entity });
 }
 
 function statusOf(text: string | RegExp): string | null {

@@ -1,14 +1,4 @@
-import {
-  EmptyState,
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
-import { Entity } from '@backstage/catalog-model';
-import {
-  MissingAnnotationEmptyState,
-  useEntity,
-} from '@backstage/plugin-catalog-react';
+import { EmptyState } from '@backstage/core-components';
 import {
   ANNOTATION_KUBERNETES_ID,
   ANNOTATION_KUBERNETES_LABEL_SELECTOR,
@@ -22,7 +12,6 @@ import {
   isKubernetesAvailable,
 } from '@internal/plugin-mlops-common';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
@@ -30,7 +19,12 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
-import { MISSING, ProblemPanel, StatusText, useEntityHealth } from '../common';
+import { MISSING, ProblemPanel, StatusText } from '../common';
+import {
+  EntityHealthCard,
+  SignalVerdict,
+  signalExplains,
+} from '../common/cardParts';
 import { TimeSeriesChart } from '../common/TimeSeriesChart';
 import { usablePoints } from '../common/series';
 import {
@@ -61,7 +55,6 @@ const useStyles = makeStyles(theme => ({
   scroll: { overflowX: 'auto' },
   table: { '& th, & td': { whiteSpace: 'nowrap' } },
   secondary: { display: 'block', color: theme.palette.text.secondary },
-  actions: { marginTop: theme.spacing(1) },
 }));
 
 /**
@@ -73,59 +66,25 @@ const useStyles = makeStyles(theme => ({
  * @public
  */
 export function GpuCard(props: GpuCardProps) {
-  const { entity } = useEntity();
-  const title = props.title ?? DEFAULT_TITLE;
-  if (!isKubernetesAvailable(entity)) {
-    return (
-      <InfoCard title={title}>
-        <MissingAnnotationEmptyState
-          annotation={[
-            ANNOTATION_KUBERNETES_ID,
-            ANNOTATION_KUBERNETES_LABEL_SELECTOR,
-          ]}
+  return (
+    <EntityHealthCard
+      title={props.title ?? DEFAULT_TITLE}
+      isAvailable={isKubernetesAvailable}
+      annotation={[
+        ANNOTATION_KUBERNETES_ID,
+        ANNOTATION_KUBERNETES_LABEL_SELECTOR,
+      ]}
+      refreshMs={props.refreshMs}
+    >
+      {(health, retry) => (
+        <GpuView
+          signal={health.signals?.gpu}
+          detail={health.details?.gpu}
+          workload={health.details?.workload}
+          onRetry={retry}
         />
-      </InfoCard>
-    );
-  }
-  return (
-    <InfoCard title={title}>
-      <GpuContent entity={entity} refreshMs={props.refreshMs} />
-    </InfoCard>
-  );
-}
-
-function GpuContent(props: { entity: Entity; refreshMs?: number }) {
-  const { loading, error, value, retry } = useEntityHealth(props.entity, {
-    refreshMs: props.refreshMs,
-  });
-  if (error) {
-    return (
-      <>
-        <ResponseErrorPanel error={error} />
-        <RetryButton onRetry={retry} />
-      </>
-    );
-  }
-  if (loading && !value) return <Progress />;
-  if (!value) return null;
-  return (
-    <GpuView
-      signal={value.signals?.gpu}
-      detail={value.details?.gpu}
-      workload={value.details?.workload}
-      onRetry={retry}
-    />
-  );
-}
-
-function RetryButton(props: { onRetry: () => void }) {
-  const classes = useStyles();
-  return (
-    <Box className={classes.actions}>
-      <Button variant="outlined" size="small" onClick={props.onRetry}>
-        Retry
-      </Button>
-    </Box>
+      )}
+    </EntityHealthCard>
   );
 }
 
@@ -206,42 +165,25 @@ function GpuView(props: {
     );
   }
 
-  let top: JSX.Element;
-  if (signal?.problem) {
-    top = (
-      <>
-        <ProblemPanel problem={signal.problem} />
-        <RetryButton onRetry={onRetry} />
-      </>
-    );
-  } else {
-    // green only with pods to back it
-    const status: SignalStatus =
-      signal && (pods.length > 0 || signal.status !== 'ok')
-        ? signal.status
-        : 'unknown';
-    top = (
-      <Typography variant="body2" component="p" className={classes.line}>
-        <StatusText status={status}>
-          {signal?.reason ?? 'The backend gave no GPU signal.'}
-        </StatusText>
-      </Typography>
-    );
-  }
+  const missing = 'The backend gave no GPU signal.';
+  // green only with pods to back it
+  const top = (
+    <SignalVerdict
+      signal={signal}
+      hasData={pods.length > 0}
+      missing={missing}
+      onRetry={onRetry}
+    />
+  );
 
   if (!detail || pods.length === 0) {
     // nothing read: say why, without a status that could pass for healthy
-    if (
-      signal?.problem ||
-      signal?.status === 'error' ||
-      signal?.status === 'warning'
-    )
-      return top;
+    if (signalExplains(signal)) return top;
     return (
       <EmptyState
         missing="info"
         title="No GPU pods"
-        description={signal?.reason ?? 'The backend gave no GPU signal.'}
+        description={signal?.reason ?? missing}
       />
     );
   }

@@ -1,19 +1,13 @@
 import { useMemo } from 'react';
-import {
-  EmptyState,
-  Progress,
-  ResponseErrorPanel,
-  WarningPanel,
-} from '@backstage/core-components';
+import { EmptyState, Progress, WarningPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { GpuNodesReport, UpstreamProblem } from '@internal/plugin-mlops-common';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { mlopsHealthApiRef } from '../../api';
-import { ProblemPanel } from '../common';
+import { ProblemPanel, RequestError, RetryButton } from '../common';
 import { GpuNodesTable } from './GpuNodesTable';
 import {
   NodeView,
@@ -28,7 +22,6 @@ const useStyles = makeStyles(theme => ({
   section: { marginBottom: theme.spacing(4) },
   heading: { marginBottom: theme.spacing(1) },
   panel: { marginBottom: theme.spacing(1) },
-  actions: { marginTop: theme.spacing(1) },
   list: { margin: 0, paddingLeft: theme.spacing(2) },
 }));
 
@@ -123,30 +116,17 @@ function ClusterSection(props: { cluster: ClusterView }) {
  * cluster and overall. Utilization is not part of this report and not shown.
  */
 export function GpuFleetContent() {
-  const classes = useStyles();
   const api = useApi(mlopsHealthApiRef);
   const { loading, error, value, retry } = useAsyncRetry(
     () => api.getGpuNodes(),
     [api],
   );
 
-  const retryButton = (
-    <Box className={classes.actions}>
-      <Button variant="outlined" size="small" onClick={retry}>
-        Retry
-      </Button>
-    </Box>
-  );
   if (loading) {
     return <Progress />;
   }
   if (error) {
-    return (
-      <>
-        <ResponseErrorPanel error={error} />
-        {retryButton}
-      </>
-    );
+    return <RequestError error={error} onRetry={retry} />;
   }
   if (!value || !Array.isArray(value.clusters)) {
     return (
@@ -156,7 +136,7 @@ export function GpuFleetContent() {
           title="mlops backend: malformed response"
           message="The GPU nodes answer has no list of clusters."
         />
-        {retryButton}
+        <RetryButton onRetry={retry} />
       </>
     );
   }

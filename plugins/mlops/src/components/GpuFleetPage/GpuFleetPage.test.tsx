@@ -1,9 +1,9 @@
-import { ResponseError } from '@backstage/errors';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { GpuNodeInfo, MlopsHealthApi } from '@internal/plugin-mlops-common';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { mlopsHealthApiRef } from '../../api';
+import { responseError } from '../../__fixtures__/responses';
 import {
   NO_CLUSTER_REASON,
   fakeGpuApi,
@@ -20,24 +20,14 @@ function renderPage(api: MlopsHealthApi) {
   );
 }
 
-async function badGatewayResponseError(): Promise<ResponseError> {
-  const body = {
-    error: { name: 'Error', message: 'watch cache not started' },
-    request: { method: 'GET', url: '/api/mlops/fleet/gpu-nodes' },
-    response: { statusCode: 500 },
-  };
-  const headers = new Map([['content-type', 'application/json']]);
-  return ResponseError.fromResponse({
-    ok: false,
-    status: 500,
-    statusText: 'Internal Server Error',
-    redirected: false,
-    type: 'basic',
-    url: 'http://127.0.0.1:7007/api/mlops/fleet/gpu-nodes',
-    headers: { get: (name: string) => headers.get(name.toLowerCase()) ?? null },
-    text: async () => JSON.stringify(body),
-  } as unknown as Parameters<typeof ResponseError.fromResponse>[0]);
-}
+const badGatewayResponseError = () =>
+  responseError(
+    500,
+    'Error',
+    'watch cache not started',
+    'http://127.0.0.1:7007/api/mlops/fleet/gpu-nodes',
+    '/api/mlops/fleet/gpu-nodes',
+  );
 
 /** The cell of `column` in the row of `node`. */
 function cell(table: HTMLElement, node: string, column: string): HTMLElement {

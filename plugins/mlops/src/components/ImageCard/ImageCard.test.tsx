@@ -1,8 +1,9 @@
 import { Entity } from '@backstage/catalog-model';
-import { ResponseError } from '@backstage/errors';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { MlopsApi, MlopsHealthApi } from '@internal/plugin-mlops-common';
+import {
+  EntityHealth,
+  MlopsApi,
+  MlopsHealthApi,
+} from '@internal/plugin-mlops-common';
 import { act, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
@@ -14,11 +15,9 @@ import {
   okReport,
   problemReport,
 } from '../../__fixtures__/reports';
-import { mlopsApiRef, mlopsHealthApiRef } from '../../api';
-import {
-  fakeHealthApi,
-  serverError,
-} from '../InferenceCard/__fixtures__/health';
+import { fakeHealthApi, serverError } from '../../__fixtures__/health';
+import { responseError } from '../../__fixtures__/responses';
+import { renderCard as renderInApp } from '../../__testUtils__/renderCard';
 import { ImageCard } from './ImageCard';
 import {
   healthWith,
@@ -34,49 +33,27 @@ function renderCard(
   // by default an answer without workload details
   healthApi: MlopsHealthApi = fakeHealthApi(healthWith()),
 ) {
-  return renderInTestApp(
-    <TestApiProvider
-      apis={[
-        [mlopsApiRef, api],
-        [mlopsHealthApiRef, healthApi],
-      ]}
-    >
-      <EntityProvider entity={entity}>
-        <ImageCard />
-      </EntityProvider>
-    </TestApiProvider>,
+  return renderInApp(<ImageCard />, { mlops: api, health: healthApi, entity });
+}
+
+const notFoundResponseError = () =>
+  responseError(
+    404,
+    'NotFoundError',
+    'No entity named component:default/fraud-detector',
+    'http://127.0.0.1:7007/api/mlops/entities/component/default/fraud-detector/image',
+    '/api/mlops/entities/component/default/fraud-detector/image',
   );
-}
 
-async function notFoundResponseError(): Promise<ResponseError> {
-  const body = {
-    error: {
-      name: 'NotFoundError',
-      message: 'No entity named component:default/fraud-detector',
-    },
-    request: {
-      method: 'GET',
-      url: '/api/mlops/entities/component/default/fraud-detector/image',
-    },
-    response: { statusCode: 404 },
-  };
-  const headers = new Map([['content-type', 'application/json']]);
-  return ResponseError.fromResponse({
-    ok: false,
-    status: 404,
-    statusText: 'Not Found',
-    redirected: false,
-    type: 'basic',
-    url: 'http://127.0.0.1:7007/api/mlops/entities/component/default/fraud-detector/image',
-    headers: {
-      get: (name: string) => headers.get(name.toLowerCase()) ?? null,
-    },
-    text: async () => JSON.stringify(body),
-  } as unknown as Parameters<typeof ResponseError.fromResponse>[0]);
-}
+/**
+ * Renders the tags of okReport() with `health` as the answer to the health
+ * request, and waits until both have answered (or failed).
+ */
+async function renderWithHealth(health: EntityHealth | Error) {
+  const healthApi = fakeHealthApi(health);
+  await renderCard(fakeMlopsApi(okReport()), entityWithImage, healthApi);
 
-/** Waits until the health request the card made has answered (or failed). */
-async function healthSettled(healthApi: { getEntityHealth: jest.Mock }) {
+  expect(await screen.findByText('Showing 2 of 5 tags')).toBeInTheDocument();
   expect(healthApi.getEntityHealth).toHaveBeenCalled();
   await act(async () => {
     await Promise.allSettled(
@@ -458,13 +435,7 @@ describe('ImageCard', () => {
     });
 
     it('keeps the tag table as it was when the health request fails', async () => {
-      const healthApi = fakeHealthApi(await serverError());
-      await renderCard(fakeMlopsApi(okReport()), entityWithImage, healthApi);
-
-      expect(
-        await screen.findByText('Showing 2 of 5 tags'),
-      ).toBeInTheDocument();
-      await healthSettled(healthApi);
+      await renderWithHealth(await serverError());
 
       expect(columnHeaders()).toEqual([
         'Tag',
@@ -481,13 +452,7 @@ describe('ImageCard', () => {
     });
 
     it('has no Running column when the health answer has no workload details', async () => {
-      const healthApi = fakeHealthApi(healthWith());
-      await renderCard(fakeMlopsApi(okReport()), entityWithImage, healthApi);
-
-      expect(
-        await screen.findByText('Showing 2 of 5 tags'),
-      ).toBeInTheDocument();
-      await healthSettled(healthApi);
+      await renderWithHealth(healthWith());
       expect(
         screen.queryByRole('columnheader', { name: 'Running' }),
       ).not.toBeInTheDocument();
@@ -495,13 +460,7 @@ describe('ImageCard', () => {
 
     it('still lists the tags in an app without the health API', async () => {
       const api = fakeMlopsApi(okReport());
-      await renderInTestApp(
-        <TestApiProvider apis={[[mlopsApiRef, api]]}>
-          <EntityProvider entity={entityWithImage}>
-            <ImageCard />
-          </EntityProvider>
-        </TestApiProvider>,
-      );
+      await renderInApp(<ImageCard />, { mlops: api, entity: entityWithImage });
 
       expect(
         await screen.findByText('Showing 2 of 5 tags'),
@@ -517,13 +476,7 @@ describe('ImageCard', () => {
         message:
           'No cluster is configured under kubernetes.clusterLocatorMethods.',
       };
-      const healthApi = fakeHealthApi(healthWith(workload));
-      await renderCard(fakeMlopsApi(okReport()), entityWithImage, healthApi);
-
-      expect(
-        await screen.findByText('Showing 2 of 5 tags'),
-      ).toBeInTheDocument();
-      await healthSettled(healthApi);
+      await renderWithHealth(healthWith(workload));
       expect(
         screen.queryByRole('columnheader', { name: 'Running' }),
       ).not.toBeInTheDocument();

@@ -1,34 +1,17 @@
-import { ReactNode } from 'react';
 import { Entity } from '@backstage/catalog-model';
 import { useApiHolder } from '@backstage/core-plugin-api';
-import {
-  InfoCard,
-  Link,
-  Progress,
-  ResponseErrorPanel,
-  StatusError,
-  StatusOK,
-  StatusPending,
-  StatusWarning,
-  WarningPanel,
-} from '@backstage/core-components';
-import {
-  MissingAnnotationEmptyState,
-  useEntity,
-} from '@backstage/plugin-catalog-react';
+import { Link, Progress, StatusError } from '@backstage/core-components';
+import { useEntity } from '@backstage/plugin-catalog-react';
 import {
   ANNOTATION_HARBOR_REPOSITORY_SLUG,
   ANNOTATION_IMAGE_REPOSITORY,
-  FAULT_LABELS,
   ImageReport,
   ImageTag,
   SignalHealth,
-  UpstreamProblem,
   WorkloadDetail,
   isImageRepositoryAvailable,
 } from '@internal/plugin-mlops-common';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
@@ -37,14 +20,15 @@ import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import { mlopsHealthApiRef } from '../../api';
-import { useEntityHealth } from '../common';
 import {
   MISSING,
-  humanBytes,
-  relativeAge,
-  shortDigest,
-  shortRevision,
-} from './format';
+  ProblemPanel,
+  RequestError,
+  StatusText,
+  useEntityHealth,
+} from '../common';
+import { AnnotatedCard } from '../common/cardParts';
+import { humanBytes, relativeAge, shortDigest, shortRevision } from './format';
 import { useImageReport } from './useImageReport';
 import { RunningIndex, placeText, whereTagsRun } from './running';
 
@@ -79,20 +63,6 @@ const useStyles = makeStyles(theme => ({
   place: {
     display: 'block',
   },
-  actions: {
-    marginTop: theme.spacing(1),
-  },
-  visuallyHidden: {
-    position: 'absolute',
-    width: 1,
-    height: 1,
-    padding: 0,
-    margin: -1,
-    overflow: 'hidden',
-    clip: 'rect(0, 0, 0, 0)',
-    whiteSpace: 'nowrap',
-    border: 0,
-  },
 }));
 
 /**
@@ -103,26 +73,17 @@ const useStyles = makeStyles(theme => ({
  * @public
  */
 export function ImageCard(props: ImageCardProps) {
-  const { entity } = useEntity();
-  const title = props.title ?? DEFAULT_TITLE;
-
-  if (!isImageRepositoryAvailable(entity)) {
-    return (
-      <InfoCard title={title}>
-        <MissingAnnotationEmptyState
-          annotation={[
-            ANNOTATION_IMAGE_REPOSITORY,
-            ANNOTATION_HARBOR_REPOSITORY_SLUG,
-          ]}
-        />
-      </InfoCard>
-    );
-  }
-
   return (
-    <InfoCard title={title}>
+    <AnnotatedCard
+      title={props.title ?? DEFAULT_TITLE}
+      isAvailable={isImageRepositoryAvailable}
+      annotation={[
+        ANNOTATION_IMAGE_REPOSITORY,
+        ANNOTATION_HARBOR_REPOSITORY_SLUG,
+      ]}
+    >
       <ImageReportContent />
-    </InfoCard>
+    </AnnotatedCard>
   );
 }
 
@@ -154,12 +115,7 @@ function ImageReportBody(props: { entity: Entity; workload?: WorkloadDetail }) {
     return <Progress />;
   }
   if (error) {
-    return (
-      <>
-        <ResponseErrorPanel error={error} />
-        <RetryButton onRetry={retry} />
-      </>
-    );
+    return <RequestError error={error} onRetry={retry} />;
   }
   if (!value) {
     return null;
@@ -173,22 +129,6 @@ function ImageReportBody(props: { entity: Entity; workload?: WorkloadDetail }) {
   );
 }
 
-function RetryButton(props: { onRetry: () => void }) {
-  const classes = useStyles();
-  return (
-    <Box className={classes.actions}>
-      <Button variant="outlined" size="small" onClick={props.onRetry}>
-        Retry
-      </Button>
-    </Box>
-  );
-}
-
-function problemTitle(problem: UpstreamProblem): string {
-  const label = FAULT_LABELS[problem.fault] ?? problem.fault;
-  return `${problem.upstream}: ${label}`;
-}
-
 function ImageReportView(props: {
   report: ImageReport;
   onRetry: () => void;
@@ -200,13 +140,11 @@ function ImageReportView(props: {
   if (problem) {
     return (
       <>
-        <WarningPanel
-          severity="error"
-          title={problemTitle(problem)}
-          message={problem.message}
-          defaultExpanded
+        <ProblemPanel
+          problem={problem}
+          showHttpStatus={false}
+          onRetry={onRetry}
         />
-        <RetryButton onRetry={onRetry} />
         {report.tags.length > 0 && (
           <TagTable report={report} running={running} />
         )}
@@ -249,26 +187,12 @@ function RepositoryLine(props: { report: ImageReport }) {
   );
 }
 
-const STATUS_ICONS: Record<
-  SignalHealth['status'],
-  { Icon: (props: { children?: ReactNode }) => JSX.Element; label: string }
-> = {
-  ok: { Icon: StatusOK, label: 'OK' },
-  warning: { Icon: StatusWarning, label: 'Warning' },
-  error: { Icon: StatusError, label: 'Error' },
-  unknown: { Icon: StatusPending, label: 'Unknown' },
-};
-
 function HealthLine(props: { health: SignalHealth }) {
   const classes = useStyles();
   const { status, reason } = props.health;
-  // anything we do not recognise is shown as unknown, never as OK
-  const { Icon, label } = STATUS_ICONS[status] ?? STATUS_ICONS.unknown;
   return (
     <Typography variant="body2" component="p" className={classes.line}>
-      <Icon />
-      <span className={classes.visuallyHidden}>Status: {label}. </span>
-      <span>{reason}</span>
+      <StatusText status={status}>{reason}</StatusText>
     </Typography>
   );
 }

@@ -1,5 +1,4 @@
-/** Placeholder shown in a cell whose value the registry did not provide. */
-export const MISSING = '—';
+import { AGE_STEPS, MISSING } from '../common/format';
 
 const HEX_CHARS_SHOWN = 12;
 
@@ -39,15 +38,6 @@ export function humanBytes(bytes: number | undefined): string {
   }
   return `${value.toFixed(1)} ${BYTE_UNITS[unit]}`;
 }
-
-const AGE_STEPS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
-  ['second', 60],
-  ['minute', 60],
-  ['hour', 24],
-  ['day', 30],
-  ['month', 12],
-  ['year', Infinity],
-];
 
 const relativeTime = new Intl.RelativeTimeFormat('en', { numeric: 'always' });
 

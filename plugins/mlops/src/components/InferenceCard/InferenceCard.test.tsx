@@ -1,12 +1,10 @@
 import { Entity } from '@backstage/catalog-model';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { MlopsHealthApi } from '@internal/plugin-mlops-common';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { mlopsHealthApiRef } from '../../api';
+import { fakeHealthApi, serverError } from '../../__fixtures__/health';
+import { renderCard as renderInApp } from '../../__testUtils__/renderCard';
 import { InferenceCard } from './InferenceCard';
-import { fakeHealthApi, serverError } from './__fixtures__/health';
 import {
   ENDPOINT,
   entityWithInference,
@@ -18,13 +16,7 @@ import {
 } from './__fixtures__/inference';
 
 function renderCard(api: MlopsHealthApi, entity: Entity = entityWithInference) {
-  return renderInTestApp(
-    <TestApiProvider apis={[[mlopsHealthApiRef, api]]}>
-      <EntityProvider entity={entity}>
-        <InferenceCard />
-      </EntityProvider>
-    </TestApiProvider>,
-  );
+  return renderInApp(<InferenceCard />, { health: api, entity });
 }
 
 function statusOf(text: string | RegExp): string | null {

@@ -1,15 +1,4 @@
-import {
-  EmptyState,
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-  WarningPanel,
-} from '@backstage/core-components';
-import { Entity } from '@backstage/catalog-model';
-import {
-  MissingAnnotationEmptyState,
-  useEntity,
-} from '@backstage/plugin-catalog-react';
+import { EmptyState, WarningPanel } from '@backstage/core-components';
 import {
   ANNOTATION_INFERENCE_ENDPOINT,
   ANNOTATION_INFERENCE_PROTOCOL,
@@ -22,7 +11,6 @@ import {
   isInferenceAvailable,
 } from '@internal/plugin-mlops-common';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
@@ -30,14 +18,12 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import { MISSING, ProblemPanel, StatusText, ago, percent } from '../common';
 import {
-  MISSING,
-  ProblemPanel,
-  StatusText,
-  ago,
-  percent,
-  useEntityHealth,
-} from '../common';
+  EntityHealthCard,
+  SignalVerdict,
+  signalExplains,
+} from '../common/cardParts';
 import { latency, requestRate } from './format';
 import { TimeSeriesChart } from '../common/TimeSeriesChart';
 
@@ -81,7 +67,6 @@ const useStyles = makeStyles(theme => ({
     '& dt': { fontWeight: theme.typography.fontWeightMedium },
     '& dd': { margin: 0 },
   },
-  actions: { marginTop: theme.spacing(1) },
 }));
 
 /**
@@ -93,58 +78,24 @@ const useStyles = makeStyles(theme => ({
  * @public
  */
 export function InferenceCard(props: InferenceCardProps) {
-  const { entity } = useEntity();
-  const title = props.title ?? DEFAULT_TITLE;
-  if (!isInferenceAvailable(entity)) {
-    return (
-      <InfoCard title={title}>
-        <MissingAnnotationEmptyState
-          annotation={[
-            ANNOTATION_INFERENCE_ENDPOINT,
-            ANNOTATION_INFERENCE_PROTOCOL,
-          ]}
+  return (
+    <EntityHealthCard
+      title={props.title ?? DEFAULT_TITLE}
+      isAvailable={isInferenceAvailable}
+      annotation={[
+        ANNOTATION_INFERENCE_ENDPOINT,
+        ANNOTATION_INFERENCE_PROTOCOL,
+      ]}
+      refreshMs={props.refreshMs}
+    >
+      {(health, retry) => (
+        <InferenceView
+          signal={health.signals?.inference}
+          detail={health.details?.inference}
+          onRetry={retry}
         />
-      </InfoCard>
-    );
-  }
-  return (
-    <InfoCard title={title}>
-      <InferenceContent entity={entity} refreshMs={props.refreshMs} />
-    </InfoCard>
-  );
-}
-
-function InferenceContent(props: { entity: Entity; refreshMs?: number }) {
-  const { loading, error, value, retry } = useEntityHealth(props.entity, {
-    refreshMs: props.refreshMs,
-  });
-  if (error) {
-    return (
-      <>
-        <ResponseErrorPanel error={error} />
-        <RetryButton onRetry={retry} />
-      </>
-    );
-  }
-  if (loading && !value) return <Progress />;
-  if (!value) return null;
-  return (
-    <InferenceView
-      signal={value.signals?.inference}
-      detail={value.details?.inference}
-      onRetry={retry}
-    />
-  );
-}
-
-function RetryButton(props: { onRetry: () => void }) {
-  const classes = useStyles();
-  return (
-    <Box className={classes.actions}>
-      <Button variant="outlined" size="small" onClick={props.onRetry}>
-        Retry
-      </Button>
-    </Box>
+      )}
+    </EntityHealthCard>
   );
 }
 
@@ -159,40 +110,25 @@ function InferenceView(props: {
     w => typeof w === 'string' && w.trim(),
   );
 
-  let top: JSX.Element;
-  if (signal?.problem) {
-    top = (
-      <>
-        <ProblemPanel problem={signal.problem} />
-        <RetryButton onRetry={onRetry} />
-      </>
-    );
-  } else {
-    // green only when there is a probe to back it
-    const status: SignalStatus =
-      signal && (report || signal.status !== 'ok') ? signal.status : 'unknown';
-    top = (
-      <Typography variant="body2" component="p">
-        <StatusText status={status}>
-          {signal?.reason ?? 'The backend gave no inference signal.'}
-        </StatusText>
-      </Typography>
-    );
-  }
+  const missing = 'The backend gave no inference signal.';
+  // green only when there is a probe to back it
+  const top = (
+    <SignalVerdict
+      signal={signal}
+      hasData={Boolean(report)}
+      missing={missing}
+      onRetry={onRetry}
+    />
+  );
 
   if (!report && !detail?.metrics && !detail?.metricsProblem) {
     // nothing read: say why, without a status that could pass for healthy
-    if (
-      signal?.problem ||
-      signal?.status === 'error' ||
-      signal?.status === 'warning'
-    )
-      return top;
+    if (signalExplains(signal)) return top;
     return (
       <EmptyState
         missing="info"
         title="No inference probe"
-        description={signal?.reason ?? 'The backend gave no inference signal.'}
+        description={signal?.reason ?? missing}
       />
     );
   }

@@ -1,13 +1,18 @@
+import { Entity } from '@backstage/catalog-model';
+import {
+  MlopsHealthApi,
+  SyncActionResponse,
+} from '@internal/plugin-mlops-common';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
   FakeActionsApi,
-  FakeHealthApi,
   bareEntity,
   entityWith,
+  fakeHealthApi,
   responseError,
-} from '../DeliveryCard/__fixtures__/health';
-import { renderCard } from '../DeliveryCard/__testUtils__/renderCard';
+} from '../../__fixtures__/health';
+import { renderCard } from '../../__testUtils__/renderCard';
 import {
   ARGO_URL,
   IMAGE,
@@ -36,6 +41,53 @@ async function appSection() {
   });
 }
 
+function renderSyncCard(
+  health: MlopsHealthApi,
+  options: {
+    actions?: FakeActionsApi;
+    permission?: 'ALLOW';
+    entity?: Entity;
+  } = {},
+) {
+  return renderCard(<SyncCard />, { health, entity: argoEntity, ...options });
+}
+
+/**
+ * Shows a healthy app to a person allowed to sync; the actions API answers
+ * what it is given. Resolves to the actions API and the app's section.
+ */
+async function showAllowed(
+  answers: ConstructorParameters<typeof FakeActionsApi>[0],
+) {
+  const actions = new FakeActionsApi(answers);
+  await renderSyncCard(fakeHealthApi(healthySync()), {
+    actions,
+    permission: 'ALLOW',
+  });
+  return { actions, section: await appSection() };
+}
+
+/** Clicks Sync of a healthy app; the actions API answers `sync`. */
+async function clickSync(
+  sync: SyncActionResponse | Error,
+): Promise<FakeActionsApi> {
+  const { actions, section } = await showAllowed({ sync });
+  await userEvent.click(within(section).getByRole('button', { name: 'Sync' }));
+  return actions;
+}
+
+/** Clicks "Rollback to history `id`" and confirms it in the dialog. */
+async function confirmRollback(section: HTMLElement, id: number) {
+  await userEvent.click(
+    within(section).getByRole('button', { name: `Rollback to history ${id}` }),
+  );
+  await userEvent.click(
+    within(await screen.findByRole('dialog')).getByRole('button', {
+      name: 'Roll back',
+    }),
+  );
+}
+
 /** The text of the definition after the term `term` in the app's facts. */
 function fact(section: HTMLElement, term: string): HTMLElement {
   const dt = within(section)
@@ -54,10 +106,7 @@ function historyRows(section: HTMLElement) {
 
 describe('SyncCard', () => {
   it('shows sync, health, revision, images, last operation and history newest first of a healthy app', async () => {
-    await renderCard(<SyncCard />, {
-      health: new FakeHealthApi(healthySync()),
-      entity: argoEntity,
-    });
+    await renderSyncCard(fakeHealthApi(healthySync()));
 
     expect(await screen.findByText('Argo CD sync')).toBeInTheDocument();
     const section = await appSection();
@@ -116,9 +165,7 @@ describe('SyncCard', () => {
   });
 
   it('calls out an app that runs another image than GitOps asks for, and blocks rollback while auto-sync is on', async () => {
-    await renderCard(<SyncCard />, {
-      health: new FakeHealthApi(degradedSync()),
-      entity: argoEntity,
+    await renderSyncCard(fakeHealthApi(degradedSync()), {
       permission: 'ALLOW',
     });
 
@@ -152,8 +199,8 @@ describe('SyncCard', () => {
   });
 
   it('shows a failed operation, Degraded health, conditions and the instance that could not be read', async () => {
-    const health = new FakeHealthApi(brokenSync());
-    await renderCard(<SyncCard />, { health, entity: argoEntity });
+    const health = fakeHealthApi(brokenSync());
+    await renderSyncCard(health);
 
     const section = await appSection();
     expect(
@@ -191,10 +238,7 @@ describe('SyncCard', () => {
   });
 
   it('names the upstream and the fault when Argo CD could not be read, never OK', async () => {
-    await renderCard(<SyncCard />, {
-      health: new FakeHealthApi(unreachableArgo()),
-      entity: argoEntity,
-    });
+    await renderSyncCard(fakeHealthApi(unreachableArgo()));
 
     expect(
       await screen.findByText(
@@ -210,10 +254,7 @@ describe('SyncCard', () => {
   });
 
   it('says why there is nothing to show when the signal has no details', async () => {
-    await renderCard(<SyncCard />, {
-      health: new FakeHealthApi(noArgo()),
-      entity: argoEntity,
-    });
+    await renderSyncCard(fakeHealthApi(noArgo()));
 
     expect(
       await screen.findByText('No Argo CD application to show'),
@@ -227,10 +268,7 @@ describe('SyncCard', () => {
   });
 
   it('is not OK when no application matched, whatever the signal says', async () => {
-    await renderCard(<SyncCard />, {
-      health: new FakeHealthApi(noApps()),
-      entity: argoEntity,
-    });
+    await renderSyncCard(fakeHealthApi(noApps()));
 
     expect(
       await screen.findByText(
@@ -244,8 +282,8 @@ describe('SyncCard', () => {
   });
 
   it('asks for the Argo CD annotations and does not call the backend without them', async () => {
-    const health = new FakeHealthApi(healthySync());
-    await renderCard(<SyncCard />, { health, entity: bareEntity });
+    const health = fakeHealthApi(healthySync());
+    await renderSyncCard(health, { entity: bareEntity });
 
     expect(
       await screen.findByText('argocd/app-name', { selector: 'code' }),
@@ -257,16 +295,15 @@ describe('SyncCard', () => {
   });
 
   it('shows the request error of the backend with Retry', async () => {
-    await renderCard(<SyncCard />, {
-      health: new FakeHealthApi(
+    await renderSyncCard(
+      fakeHealthApi(
         await responseError(
           404,
           'NotFoundError',
           'No entity named component:default/fraud-detector',
         ),
       ),
-      entity: argoEntity,
-    });
+    );
 
     expect(
       await screen.findByText(/Request failed with 404 Not Found/),
@@ -275,24 +312,12 @@ describe('SyncCard', () => {
   });
 
   it('asks Argo CD to sync the app on Sync and shows the answer', async () => {
-    const actions = new FakeActionsApi({
-      sync: {
-        instance: 'demo',
-        name: 'fraud-detector',
-        phase: 'Running',
-        revision: REV_NOW,
-      },
+    const actions = await clickSync({
+      instance: 'demo',
+      name: 'fraud-detector',
+      phase: 'Running',
+      revision: REV_NOW,
     });
-    await renderCard(<SyncCard />, {
-      health: new FakeHealthApi(healthySync()),
-      actions,
-      entity: argoEntity,
-      permission: 'ALLOW',
-    });
-
-    await userEvent.click(
-      within(await appSection()).getByRole('button', { name: 'Sync' }),
-    );
 
     expect(await screen.findByRole('status')).toHaveTextContent(
       'Sync requested: Argo CD reports Running (revision a1b2c3d).',
@@ -307,22 +332,12 @@ describe('SyncCard', () => {
   });
 
   it('shows why Argo CD refused the sync', async () => {
-    const actions = new FakeActionsApi({
-      sync: await responseError(
+    await clickSync(
+      await responseError(
         409,
         'ConflictError',
         'Argo CD demo (127.0.0.1:8082): another operation is already in progress',
       ),
-    });
-    await renderCard(<SyncCard />, {
-      health: new FakeHealthApi(healthySync()),
-      actions,
-      entity: argoEntity,
-      permission: 'ALLOW',
-    });
-
-    await userEvent.click(
-      within(await appSection()).getByRole('button', { name: 'Sync' }),
     );
 
     expect(await screen.findByRole('alert')).toHaveTextContent(
@@ -331,7 +346,7 @@ describe('SyncCard', () => {
   });
 
   it('confirms before rolling back, and rolls back to the chosen history id', async () => {
-    const actions = new FakeActionsApi({
+    const { actions, section } = await showAllowed({
       rollback: {
         instance: 'demo',
         name: 'fraud-detector',
@@ -339,19 +354,12 @@ describe('SyncCard', () => {
         revision: REV_BEFORE,
       },
     });
-    await renderCard(<SyncCard />, {
-      health: new FakeHealthApi(healthySync()),
-      actions,
-      entity: argoEntity,
-      permission: 'ALLOW',
-    });
-    const section = await appSection();
 
     // Cancel: nothing is asked
     await userEvent.click(
       within(section).getByRole('button', { name: 'Rollback to history 2' }),
     );
-    let dialog = await screen.findByRole('dialog', {
+    const dialog = await screen.findByRole('dialog', {
       name: 'Roll fraud-detector back to history 2?',
     });
     expect(dialog).toHaveTextContent(
@@ -366,13 +374,7 @@ describe('SyncCard', () => {
     expect(actions.calls).toHaveLength(0);
 
     // Roll back
-    await userEvent.click(
-      within(section).getByRole('button', { name: 'Rollback to history 2' }),
-    );
-    dialog = await screen.findByRole('dialog');
-    await userEvent.click(
-      within(dialog).getByRole('button', { name: 'Roll back' }),
-    );
+    await confirmRollback(section, 2);
 
     expect(await screen.findByRole('status')).toHaveTextContent(
       'Rollback to history 2 requested: Argo CD reports Running (revision 9f8e7d6).',
@@ -387,30 +389,14 @@ describe('SyncCard', () => {
   });
 
   it('says the person is not allowed when the backend answers 403 to Rollback', async () => {
-    const actions = new FakeActionsApi({
+    const { section } = await showAllowed({
       rollback: await responseError(
         403,
         'NotAllowedError',
         'mlops.argocd.sync denied for user:default/guest',
       ),
     });
-    await renderCard(<SyncCard />, {
-      health: new FakeHealthApi(healthySync()),
-      actions,
-      entity: argoEntity,
-      permission: 'ALLOW',
-    });
-
-    await userEvent.click(
-      within(await appSection()).getByRole('button', {
-        name: 'Rollback to history 1',
-      }),
-    );
-    await userEvent.click(
-      within(await screen.findByRole('dialog')).getByRole('button', {
-        name: 'Roll back',
-      }),
-    );
+    await confirmRollback(section, 1);
 
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'Not allowed: you may not roll fraud-detector back to history 1 (mlops.argocd.sync denied for user:default/guest).',
@@ -419,10 +405,8 @@ describe('SyncCard', () => {
 
   it('disables Sync and Rollback, with the reason, while an operation runs', async () => {
     const actions = new FakeActionsApi();
-    await renderCard(<SyncCard />, {
-      health: new FakeHealthApi(runningOperation()),
+    await renderSyncCard(fakeHealthApi(runningOperation()), {
       actions,
-      entity: argoEntity,
       permission: 'ALLOW',
     });
 

@@ -1,11 +1,8 @@
 import { useId, useState } from 'react';
-import { InfoCard, Link } from '@backstage/core-components';
+import { Link } from '@backstage/core-components';
 import { getCompoundEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/core-plugin-api';
-import {
-  MissingAnnotationEmptyState,
-  useEntity,
-} from '@backstage/plugin-catalog-react';
+import { useEntity } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   ANNOTATION_ARGOCD_APP_NAME,
@@ -37,11 +34,18 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlopsActionsApiRef } from '../../api';
-import { MISSING, ProblemPanel, StatusText, ago, shortSha } from '../common';
+import {
+  MISSING,
+  ProblemPanel,
+  RetryButton,
+  StatusText,
+  ago,
+  shortSha,
+} from '../common';
 import {
   ActionMessage,
-  EntityHealthGate,
-  RetryButton,
+  EntityHealthCard,
+  ItemSection,
   SignalEmptyState,
   SignalLine,
   actionErrorText,
@@ -57,18 +61,6 @@ export interface SyncCardProps {
 const DEFAULT_TITLE = 'Argo CD sync';
 
 const useStyles = makeStyles(theme => ({
-  app: {
-    marginTop: theme.spacing(2),
-    '&:first-of-type': { marginTop: theme.spacing(1) },
-  },
-  header: {
-    display: 'flex',
-    alignItems: 'center',
-    flexWrap: 'wrap',
-    gap: theme.spacing(1),
-    marginBottom: theme.spacing(1),
-  },
-  grow: { flexGrow: 1 },
   facts: {
     display: 'grid',
     gridTemplateColumns: 'max-content 1fr',
@@ -99,26 +91,14 @@ const useStyles = makeStyles(theme => ({
  * @public
  */
 export function SyncCard(props: SyncCardProps) {
-  const { entity } = useEntity();
-  const title = props.title ?? DEFAULT_TITLE;
-  if (!isSyncAvailable(entity)) {
-    return (
-      <InfoCard title={title}>
-        <MissingAnnotationEmptyState
-          annotation={[
-            ANNOTATION_ARGOCD_APP_NAME,
-            ANNOTATION_ARGOCD_APP_SELECTOR,
-          ]}
-        />
-      </InfoCard>
-    );
-  }
   return (
-    <InfoCard title={title}>
-      <EntityHealthGate>
-        {(health, retry) => <SyncContent health={health} retry={retry} />}
-      </EntityHealthGate>
-    </InfoCard>
+    <EntityHealthCard
+      title={props.title ?? DEFAULT_TITLE}
+      isAvailable={isSyncAvailable}
+      annotation={[ANNOTATION_ARGOCD_APP_NAME, ANNOTATION_ARGOCD_APP_SELECTOR]}
+    >
+      {(health, retry) => <SyncContent health={health} retry={retry} />}
+    </EntityHealthCard>
   );
 }
 
@@ -282,24 +262,19 @@ function AppSection(props: { app: SyncApp; canSync: boolean }) {
   else if (app.operationPending) rollbackDescribedBy = syncReasonId;
 
   return (
-    <Box
-      component="section"
-      className={classes.app}
-      aria-label={`Application ${label}`}
-    >
-      <Box className={classes.header}>
-        <Box className={classes.grow}>
-          <Typography variant="subtitle1" component="h3">
-            {app.link ? <Link to={app.link.url}>{app.name}</Link> : app.name}
-          </Typography>
-          <Typography variant="caption" color="textSecondary" component="p">
-            Argo CD {app.instance} · project {app.project}
-            {app.destination?.namespace
-              ? ` · namespace ${app.destination.namespace}`
-              : ''}
-          </Typography>
-        </Box>
-        {canSync && (
+    <ItemSection
+      label={`Application ${label}`}
+      title={app.link ? <Link to={app.link.url}>{app.name}</Link> : app.name}
+      caption={
+        <>
+          Argo CD {app.instance} · project {app.project}
+          {app.destination?.namespace
+            ? ` · namespace ${app.destination.namespace}`
+            : ''}
+        </>
+      }
+      actions={
+        canSync && (
           <Box>
             <Button
               variant="outlined"
@@ -322,9 +297,9 @@ function AppSection(props: { app: SyncApp; canSync: boolean }) {
               </Typography>
             )}
           </Box>
-        )}
-      </Box>
-
+        )
+      }
+    >
       {op && !state.loading && state.value && (
         <ActionMessage severity="success">
           {answerText(op, state.value)}
@@ -522,7 +497,7 @@ function AppSection(props: { app: SyncApp; canSync: boolean }) {
           </>
         )}
       </Dialog>
-    </Box>
+    </ItemSection>
   );
 }
 

@@ -20,7 +20,7 @@ const STATUS: Record<
 
 const useStyles = makeStyles({
   line: { display: 'flex', alignItems: 'baseline', gap: 4 },
-  visuallyHidden: {
+  hidden: {
     position: 'absolute',
     width: 1,
     height: 1,
@@ -33,6 +33,12 @@ const useStyles = makeStyles({
   },
 });
 
+/** Text for screen readers only: read out, not shown. */
+export function VisuallyHidden(props: { children: ReactNode }) {
+  const classes = useStyles();
+  return <span className={classes.hidden}>{props.children}</span>;
+}
+
 /** A status icon with its status spelled out for screen readers, then the text. */
 export function StatusText(props: {
   status: SignalStatus;
@@ -44,7 +50,7 @@ export function StatusText(props: {
   return (
     <span className={classes.line}>
       <Icon />
-      <span className={classes.visuallyHidden}>Status: {label}. </span>
+      <VisuallyHidden>Status: {label}. </VisuallyHidden>
       <span>{props.children}</span>
     </span>
   );

@@ -1,12 +1,16 @@
 /**
- * Pieces the delivery, build and sync cards share: the loading / request
- * error / retry gate around `useEntityHealth`, the signal's one-line verdict,
- * the empty state that says why a signal has no details, and the wording of
- * an action's answer. (Candidates for components/common.)
+ * Pieces the entity cards share: the card frame that asks for missing
+ * annotations, the loading / request error / retry gate around
+ * `useEntityHealth`, the signal's one-line verdict, the empty state that says
+ * why a signal has no details, and the wording of an action's answer.
  */
 import { ReactNode } from 'react';
-import { Link, Progress, ResponseErrorPanel } from '@backstage/core-components';
-import { useEntity } from '@backstage/plugin-catalog-react';
+import { InfoCard, Link, Progress } from '@backstage/core-components';
+import { Entity } from '@backstage/catalog-model';
+import {
+  MissingAnnotationEmptyState,
+  useEntity,
+} from '@backstage/plugin-catalog-react';
 import { ResponseError } from '@backstage/errors';
 import {
   EntityHealth,
@@ -14,16 +18,27 @@ import {
   SignalStatus,
 } from '@internal/plugin-mlops-common';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import { ago } from './format';
 import { ProblemPanel } from './ProblemPanel';
+import { RequestError } from './RetryButton';
 import { StatusText } from './StatusText';
 import { useEntityHealth } from './useEntityHealth';
 
 const useStyles = makeStyles(theme => ({
-  actions: { marginTop: theme.spacing(1) },
+  item: {
+    marginTop: theme.spacing(2),
+    '&:first-of-type': { marginTop: theme.spacing(1) },
+  },
+  itemHeader: {
+    display: 'flex',
+    alignItems: 'center',
+    flexWrap: 'wrap',
+    gap: theme.spacing(1),
+    marginBottom: theme.spacing(1),
+  },
+  grow: { flexGrow: 1 },
   line: { marginBottom: theme.spacing(1) },
   links: {
     display: 'flex',
@@ -33,44 +48,79 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
-/** "Retry": asks the backend again. */
-export function RetryButton(props: { onRetry: () => void }) {
-  const classes = useStyles();
+/** What an entity card reads, and how it tells whether the entity has it. */
+export interface CardAnnotations {
+  /** Whether the entity has an annotation the card reads. */
+  isAvailable: (entity: Entity) => boolean;
+  /** The annotations to ask for when it has none. */
+  annotation: string | string[];
+}
+
+/**
+ * An entity card: when the entity has none of the annotations the card reads,
+ * it asks for them (and `children` never render, so the backend is not
+ * called); else `children`.
+ */
+export function AnnotatedCard(
+  props: CardAnnotations & { title: string; children: ReactNode },
+) {
+  const { entity } = useEntity();
   return (
-    <Box className={classes.actions}>
-      <Button variant="outlined" size="small" onClick={props.onRetry}>
-        Retry
-      </Button>
-    </Box>
+    <InfoCard title={props.title}>
+      {props.isAvailable(entity) ? (
+        props.children
+      ) : (
+        <MissingAnnotationEmptyState annotation={props.annotation} />
+      )}
+    </InfoCard>
   );
 }
 
 /**
  * Reads the entity's health (one request shared by the page's cards) and
  * renders `children` with it; meanwhile a progress bar, on failure the
- * response error and a Retry button.
+ * response error and a Retry button. With `refreshMs` the answer is renewed
+ * in the background.
  */
 export function EntityHealthGate(props: {
+  refreshMs?: number;
   children: (health: EntityHealth, retry: () => void) => ReactNode;
 }) {
   const { entity } = useEntity();
-  const { loading, error, value, retry } = useEntityHealth(entity);
+  const { loading, error, value, retry } = useEntityHealth(entity, {
+    refreshMs: props.refreshMs,
+  });
   // a refresh keeps the previous answer on screen
   if (loading && !value) {
     return <Progress />;
   }
   if (error) {
-    return (
-      <>
-        <ResponseErrorPanel error={error} />
-        <RetryButton onRetry={retry} />
-      </>
-    );
+    return <RequestError error={error} onRetry={retry} />;
   }
   if (!value) {
     return <Progress />;
   }
   return <>{props.children(value, retry)}</>;
+}
+
+/** An AnnotatedCard whose content is the entity's health, behind EntityHealthGate. */
+export function EntityHealthCard(
+  props: CardAnnotations & {
+    title: string;
+    refreshMs?: number;
+    children: (health: EntityHealth, retry: () => void) => ReactNode;
+  },
+) {
+  const { title, isAvailable, annotation, refreshMs, children } = props;
+  return (
+    <AnnotatedCard
+      title={title}
+      isAvailable={isAvailable}
+      annotation={annotation}
+    >
+      <EntityHealthGate refreshMs={refreshMs}>{children}</EntityHealthGate>
+    </AnnotatedCard>
+  );
 }
 
 /** Never green without data: `ok` without anything read to back it is unknown. */
@@ -82,16 +132,59 @@ export function shownStatus(
   return status ?? 'unknown';
 }
 
-/** The signal's verdict on one line: status icon, status spelled out, reason. */
-export function SignalLine(props: { signal: SignalHealth; hasData: boolean }) {
+/**
+ * The signal's verdict on one line: status icon, status spelled out, reason;
+ * without a signal, unknown and `missing`.
+ */
+export function SignalLine(props: {
+  signal?: SignalHealth;
+  hasData: boolean;
+  /** What to say when the backend sent no signal. */
+  missing?: string;
+}) {
   const classes = useStyles();
-  const { signal, hasData } = props;
+  const { signal, hasData, missing } = props;
   return (
     <Typography variant="body2" component="div" className={classes.line}>
-      <StatusText status={shownStatus(signal.status, hasData)}>
-        {signal.reason}
+      <StatusText status={shownStatus(signal?.status, hasData)}>
+        {signal?.reason ?? missing}
       </StatusText>
     </Typography>
+  );
+}
+
+/**
+ * The top of a card: the upstream's problem with Retry when the signal could
+ * not be read, else its verdict on one line.
+ */
+export function SignalVerdict(props: {
+  signal?: SignalHealth;
+  hasData: boolean;
+  missing: string;
+  onRetry: () => void;
+}) {
+  const { signal, onRetry } = props;
+  if (signal?.problem) {
+    return <ProblemPanel problem={signal.problem} onRetry={onRetry} />;
+  }
+  return (
+    <SignalLine
+      signal={signal}
+      hasData={props.hasData}
+      missing={props.missing}
+    />
+  );
+}
+
+/**
+ * Whether the signal itself says why a card has no details: a problem, an
+ * error or a warning (shown as the verdict rather than an empty state).
+ */
+export function signalExplains(signal?: SignalHealth): boolean {
+  return Boolean(
+    signal?.problem ||
+      signal?.status === 'error' ||
+      signal?.status === 'warning',
   );
 }
 
@@ -126,12 +219,7 @@ export function SignalEmptyState(props: {
   const classes = useStyles();
   const { signal, title, what, onRetry } = props;
   if (signal?.problem) {
-    return (
-      <>
-        <ProblemPanel problem={signal.problem} />
-        <RetryButton onRetry={onRetry} />
-      </>
-    );
+    return <ProblemPanel problem={signal.problem} onRetry={onRetry} />;
   }
   return (
     <>
@@ -145,6 +233,40 @@ export function SignalEmptyState(props: {
       </Typography>
       <SignalLinks signal={signal} />
     </>
+  );
+}
+
+/**
+ * One thing a card lists (a Jenkins job, an Argo CD application): a region
+ * named `label` with a heading, a caption under it and actions to its right,
+ * then `children`.
+ */
+export function ItemSection(props: {
+  /** The region's accessible name: "Job ml/fraud-detector on ci". */
+  label: string;
+  title: ReactNode;
+  caption?: ReactNode;
+  actions?: ReactNode;
+  children: ReactNode;
+}) {
+  const classes = useStyles();
+  return (
+    <Box component="section" className={classes.item} aria-label={props.label}>
+      <Box className={classes.itemHeader}>
+        <Box className={classes.grow}>
+          <Typography variant="subtitle1" component="h3">
+            {props.title}
+          </Typography>
+          {props.caption && (
+            <Typography variant="caption" color="textSecondary" component="p">
+              {props.caption}
+            </Typography>
+          )}
+        </Box>
+        {props.actions}
+      </Box>
+      {props.children}
+    </Box>
   );
 }
 

@@ -3,7 +3,8 @@
 /** Placeholder for a value the upstream did not provide. */
 export const MISSING = '—';
 
-const AGE_STEPS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
+/** Units of a relative age, each with how many make the next. */
+export const AGE_STEPS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
   ['second', 60],
   ['minute', 60],
   ['hour', 24],

@@ -1,4 +1,5 @@
-export { StatusText } from './StatusText';
+export { StatusText, VisuallyHidden } from './StatusText';
 export { ProblemPanel, problemTitle } from './ProblemPanel';
+export { RequestError, RetryButton } from './RetryButton';
 export { useEntityHealth } from './useEntityHealth';
 export { MISSING, ago, duration, percent, shortSha } from './format';

@@ -9,10 +9,10 @@ import {
   ENTITY_REF,
   HOUR_MS,
   MINUTE_MS,
-  baseHealth,
   isoAgo,
   signal,
-} from '../../DeliveryCard/__fixtures__/health';
+  withSignal,
+} from '../../../__fixtures__/health';
 
 export const JENKINS = 'http://127.0.0.1:8081';
 export const JOB_URL = `${JENKINS}/job/ml/job/fraud-detector/`;
@@ -56,12 +56,7 @@ function withBuild(
   buildReport: BuildReport | undefined,
   buildSignal: SignalHealth,
 ): EntityHealth {
-  const health = baseHealth();
-  return {
-    ...health,
-    signals: { ...health.signals, build: buildSignal },
-    ...(buildReport ? { details: { build: buildReport } } : {}),
-  };
+  return withSignal(buildSignal, buildReport && { build: buildReport });
 }
 
 function report(jobs: BuildReport['jobs']): BuildReport {

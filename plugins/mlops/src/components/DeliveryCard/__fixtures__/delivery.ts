@@ -1,5 +1,10 @@
 import { DeliveryStep, EntityHealth } from '@internal/plugin-mlops-common';
-import { HOUR_MS, MINUTE_MS, baseHealth, isoAgo } from './health';
+import {
+  HOUR_MS,
+  MINUTE_MS,
+  baseHealth,
+  isoAgo,
+} from '../../../__fixtures__/health';
 
 const JOB_URL = 'http://127.0.0.1:8081/job/ml/job/fraud-detector/';
 const ARGO_URL = 'http://127.0.0.1:8082/applications/argocd/fraud-detector';

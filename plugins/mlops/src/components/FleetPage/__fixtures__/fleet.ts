@@ -7,6 +7,7 @@ import {
   SignalStatus,
   UpstreamProblem,
 } from '@internal/plugin-mlops-common';
+import { answersInTurn } from '../../../__fixtures__/responses';
 
 export const CHECKED_AT = '2026-11-22T10:00:00Z';
 
@@ -239,13 +240,8 @@ export function generatedFleet(n: number): {
 export function fakeHealthApi(
   ...answers: Array<{ items: EntityHealth[] } | Error>
 ): MlopsHealthApi & { getFleetHealth: jest.Mock } {
-  const getFleetHealth = jest.fn();
-  for (const answer of answers) {
-    if (answer instanceof Error) getFleetHealth.mockRejectedValueOnce(answer);
-    else getFleetHealth.mockResolvedValueOnce(answer);
-  }
   return {
-    getFleetHealth,
+    getFleetHealth: answersInTurn(answers),
     getEntityHealth: jest.fn(),
     getGpuNodes: jest.fn(),
   };

@@ -4,6 +4,7 @@ import {
   GoldenPathsReport,
   MlopsApi,
 } from '@internal/plugin-mlops-common';
+import { answersInTurn } from '../../../__fixtures__/responses';
 
 export const CLUSTER_REASON =
   'needs workload data: no Kubernetes cluster is configured';
@@ -172,10 +173,5 @@ export function goldenPathsReport(
 export function fakeGoldenPathsApi(
   ...answers: Array<GoldenPathsReport | Error>
 ): MlopsApi & { getGoldenPaths: jest.Mock } {
-  const getGoldenPaths = jest.fn();
-  for (const answer of answers) {
-    if (answer instanceof Error) getGoldenPaths.mockRejectedValueOnce(answer);
-    else getGoldenPaths.mockResolvedValueOnce(answer);
-  }
-  return { getGoldenPaths, getImageReport: jest.fn() };
+  return { getGoldenPaths: answersInTurn(answers), getImageReport: jest.fn() };
 }

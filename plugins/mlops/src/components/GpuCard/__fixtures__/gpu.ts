@@ -6,17 +6,18 @@ import {
   SignalHealth,
   WorkloadDetail,
 } from '@internal/plugin-mlops-common';
+import { entityHealth, entityWith } from '../../../__fixtures__/health';
 import {
-  baseEntity,
-  entityHealth,
-} from '../../InferenceCard/__fixtures__/health';
+  H100_LABELS as H100_NODE_LABELS,
+  RTX_4090_SHARED_LABELS,
+} from '../../../__fixtures__/gpu';
 import { minuteSeries } from '../../InferenceCard/__fixtures__/inference';
 
-export const entityWithKubernetes = baseEntity({
+export const entityWithKubernetes = entityWith({
   'backstage.io/kubernetes-id': 'fraud-detector',
 });
 
-export const entityWithoutKubernetes = baseEntity({
+export const entityWithoutKubernetes = entityWith({
   'mlops.io/image-repository': '127.0.0.1:5000/ml/fraud-detector',
 });
 
@@ -46,27 +47,11 @@ export function gpuNode(
 
 /** As the backend parses GPU Feature Discovery labels of an H100 node. */
 export const H100_LABELS = {
-  product: 'NVIDIA-H100-80GB-HBM3',
-  model: 'NVIDIA-H100-80GB-HBM3',
-  shared: false,
-  count: 8,
-  memoryMiB: 81559,
-  family: 'hopper',
-  replicas: 1,
-  sharingStrategy: 'none',
-  migProfiles: [],
+  ...H100_NODE_LABELS,
   driverVersion: '550.54.15',
 };
 
-export const RTX_SHARED_LABELS = {
-  product: 'NVIDIA-GeForce-RTX-4090-SHARED',
-  model: 'NVIDIA-GeForce-RTX-4090',
-  shared: true,
-  count: 1,
-  replicas: 4,
-  sharingStrategy: 'time-slicing',
-  migProfiles: [],
-};
+export const RTX_SHARED_LABELS = RTX_4090_SHARED_LABELS;
 
 export const A100_MIG_LABELS = {
   product: 'NVIDIA-A100-SXM4-40GB',

@@ -4,6 +4,8 @@ import {
   MlopsHealthApi,
   UpstreamProblem,
 } from '@internal/plugin-mlops-common';
+import { answersInTurn } from '../../../__fixtures__/responses';
+import { H100_LABELS, RTX_4090_SHARED_LABELS } from '../../../__fixtures__/gpu';
 
 /** A100 with MIG mixed: 4 whole GPUs plus 1g.5gb and 3g.20gb slices. */
 export function a100MigNode(): GpuNodeInfo {
@@ -68,17 +70,7 @@ export function h100OverCommittedNode(): GpuNodeInfo {
     allocatable: { 'nvidia.com/gpu': 6 },
     requested: { 'nvidia.com/gpu': 8 },
     free: { 'nvidia.com/gpu': -2 },
-    labels: {
-      product: 'NVIDIA-H100-80GB-HBM3',
-      model: 'NVIDIA-H100-80GB-HBM3',
-      shared: false,
-      count: 8,
-      memoryMiB: 81559,
-      family: 'hopper',
-      replicas: 1,
-      sharingStrategy: 'none',
-      migProfiles: [],
-    },
+    labels: { ...H100_LABELS },
     taints: [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }],
     gpuTaints: [],
     unschedulable: true,
@@ -102,15 +94,9 @@ export function rtx4090TimeSlicedNode(): GpuNodeInfo {
     requested: { 'nvidia.com/gpu': 3 },
     free: { 'nvidia.com/gpu': 1 },
     labels: {
-      product: 'NVIDIA-GeForce-RTX-4090-SHARED',
-      model: 'NVIDIA-GeForce-RTX-4090',
-      shared: true,
-      count: 1,
+      ...RTX_4090_SHARED_LABELS,
       memoryMiB: 24564,
       family: 'ada-lovelace',
-      replicas: 4,
-      sharingStrategy: 'time-slicing',
-      migProfiles: [],
     },
     taints: [],
     gpuTaints: [],
@@ -156,13 +142,8 @@ export const NO_CLUSTER_REASON =
 export function fakeGpuApi(
   ...answers: Array<GpuNodesReport | Error>
 ): MlopsHealthApi & { getGpuNodes: jest.Mock } {
-  const getGpuNodes = jest.fn();
-  for (const answer of answers) {
-    if (answer instanceof Error) getGpuNodes.mockRejectedValueOnce(answer);
-    else getGpuNodes.mockResolvedValueOnce(answer);
-  }
   return {
-    getGpuNodes,
+    getGpuNodes: answersInTurn(answers),
     getEntityHealth: jest.fn(),
     getFleetHealth: jest.fn(),
   };

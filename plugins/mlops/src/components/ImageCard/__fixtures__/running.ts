@@ -5,7 +5,7 @@ import {
   WorkloadImage,
 } from '@internal/plugin-mlops-common';
 import { FULL_DIGEST } from '../../../__fixtures__/reports';
-import { entityHealth } from '../../InferenceCard/__fixtures__/health';
+import { entityHealth } from '../../../__fixtures__/health';
 
 export const LEGACY_DIGEST =
   'sha256:00aa11bb22cc33dd44ee55ff66778899aabbccddeeff00112233445566778899';

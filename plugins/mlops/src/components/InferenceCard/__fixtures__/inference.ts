@@ -5,17 +5,21 @@ import {
   ServingMetricsDetail,
   TimePoint,
 } from '@internal/plugin-mlops-common';
-import { CHECKED_AT, baseEntity, entityHealth } from './health';
+import {
+  CHECKED_AT,
+  entityHealth,
+  entityWith,
+} from '../../../__fixtures__/health';
 
 export const ENDPOINT = 'http://127.0.0.1:18080';
 
-export const entityWithInference = baseEntity({
+export const entityWithInference = entityWith({
   'mlops.io/inference-endpoint': ENDPOINT,
   'mlops.io/inference-protocol': 'kserve-v2',
   'mlops.io/model-name': 'fraud-detector',
 });
 
-export const entityWithoutInference = baseEntity({
+export const entityWithoutInference = entityWith({
   'mlops.io/image-repository': '127.0.0.1:5000/ml/fraud-detector',
 });
 

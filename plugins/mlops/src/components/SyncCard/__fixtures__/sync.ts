@@ -9,10 +9,10 @@ import {
   ENTITY_REF,
   HOUR_MS,
   MINUTE_MS,
-  baseHealth,
   isoAgo,
   signal,
-} from '../../DeliveryCard/__fixtures__/health';
+  withSignal,
+} from '../../../__fixtures__/health';
 
 export const ARGO_URL =
   'http://127.0.0.1:8082/applications/argocd/fraud-detector';
@@ -82,12 +82,7 @@ function withSync(
   report: SyncReport | undefined,
   syncSignal: SignalHealth,
 ): EntityHealth {
-  const health = baseHealth();
-  return {
-    ...health,
-    signals: { ...health.signals, sync: syncSignal },
-    ...(report ? { details: { sync: report } } : {}),
-  };
+  return withSignal(syncSignal, report && { sync: report });
 }
 
 /** Synced and Healthy, running the image GitOps asks for; auto-sync off. */

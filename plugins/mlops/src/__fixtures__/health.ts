@@ -1,12 +1,13 @@
 /**
- * Test doubles and answers shared by the delivery, build and sync card tests:
- * entities, a health API that answers what it is given, an actions API that
- * records what it was asked, and real `ResponseError`s.
+ * Test doubles and answers shared by the entity card tests: entities, signals
+ * and health answers, a health API that answers what it is given, an actions
+ * API that records what it was asked, and real `ResponseError`s.
  */
 import { CompoundEntityRef, Entity } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import {
   EntityHealth,
+  EntityHealthDetails,
   GpuNodesReport,
   MlopsActionsApi,
   MlopsHealthApi,
@@ -20,6 +21,9 @@ import {
   SyncActionRequest,
   SyncActionResponse,
 } from '@internal/plugin-mlops-common';
+import { answersInTurn, responseError } from './responses';
+
+export { responseError } from './responses';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
@@ -27,6 +31,9 @@ export const DAY_MS = 24 * HOUR_MS;
 
 export const isoAgo = (ms: number, now = Date.now()) =>
   new Date(now - ms).toISOString();
+
+/** A fixed time of checking, for answers whose age does not matter. */
+export const CHECKED_AT = '2026-11-20T10:00:00.000Z';
 
 export function entityWith(annotations: Record<string, string>): Entity {
   return {
@@ -66,45 +73,96 @@ export function signal(
   };
 }
 
+/** Why each signal is unknown in `baseHealth`. */
+const UNKNOWN_REASONS: Record<SignalKind, string> = {
+  build: 'CI is not configured for this service',
+  image: 'no image repository',
+  sync: 'Argo CD is not configured',
+  workload: 'no workload',
+  inference: 'no endpoint',
+  gpu: 'no GPU',
+};
+
+function everySignal(
+  of: (kind: SignalKind) => SignalHealth,
+): Record<SignalKind, SignalHealth> {
+  return Object.fromEntries(
+    (Object.keys(UNKNOWN_REASONS) as SignalKind[]).map(kind => [
+      kind,
+      of(kind),
+    ]),
+  ) as Record<SignalKind, SignalHealth>;
+}
+
 /** Every signal unknown, no chain steps, no details: override what a test needs. */
 export function baseHealth(
   overrides: Partial<EntityHealth> = {},
 ): EntityHealth {
   return {
     entityRef: ENTITY_REF,
-    signals: {
-      build: signal(
-        'build',
-        'unknown',
-        'CI is not configured for this service',
-      ),
-      image: signal('image', 'unknown', 'no image repository'),
-      sync: signal('sync', 'unknown', 'Argo CD is not configured'),
-      workload: signal('workload', 'unknown', 'no workload'),
-      inference: signal('inference', 'unknown', 'no endpoint'),
-      gpu: signal('gpu', 'unknown', 'no GPU'),
-    },
+    signals: everySignal(kind =>
+      signal(kind, 'unknown', UNKNOWN_REASONS[kind]),
+    ),
     delivery: { steps: [], verdict: '', status: 'unknown' },
     checkedAt: isoAgo(5 * MINUTE_MS),
     ...overrides,
   };
 }
 
-/** Answers each call with the next answer (the last one repeats); an Error is thrown. */
+/** `baseHealth` with one signal as given and, when given, the card details. */
+export function withSignal(
+  health: SignalHealth,
+  details?: EntityHealthDetails,
+): EntityHealth {
+  const base = baseHealth();
+  return {
+    ...base,
+    signals: { ...base.signals, [health.signal]: health },
+    ...(details ? { details } : {}),
+  };
+}
+
+/**
+ * A whole answer of the health route checked at CHECKED_AT: every signal
+ * unknown ("not read in this test") except what is given.
+ */
+export function entityHealth(
+  signals: Partial<Record<SignalKind, Partial<SignalHealth>>>,
+  details?: EntityHealthDetails,
+): EntityHealth {
+  return baseHealth({
+    signals: everySignal(kind =>
+      signal(kind, 'unknown', 'not read in this test', {
+        checkedAt: CHECKED_AT,
+        ...signals[kind],
+      }),
+    ),
+    delivery: {
+      steps: [],
+      verdict: 'not judged in this test',
+      status: 'unknown',
+    },
+    checkedAt: CHECKED_AT,
+    ...(details ? { details } : {}),
+  });
+}
+
+/**
+ * A fake backend client, the boundary the cards talk to: answers each entity
+ * health request with the next answer (the last one repeats); an Error is
+ * thrown. `calls` are the entities it was asked about.
+ */
 export class FakeHealthApi implements MlopsHealthApi {
-  readonly calls: CompoundEntityRef[] = [];
-  private readonly answers: Array<EntityHealth | Error>;
+  readonly getEntityHealth: jest.Mock<Promise<EntityHealth>, unknown[]>;
 
   constructor(...answers: Array<EntityHealth | Error>) {
-    this.answers = answers;
+    this.getEntityHealth = answersInTurn(answers);
   }
 
-  async getEntityHealth(entity: CompoundEntityRef): Promise<EntityHealth> {
-    this.calls.push(entity);
-    const answer =
-      this.answers[Math.min(this.calls.length - 1, this.answers.length - 1)];
-    if (answer instanceof Error) throw answer;
-    return answer;
+  get calls(): CompoundEntityRef[] {
+    return this.getEntityHealth.mock.calls.map(
+      ([entity]) => entity as CompoundEntityRef,
+    );
   }
 
   async getFleetHealth(): Promise<{ items: EntityHealth[] }> {
@@ -115,6 +173,10 @@ export class FakeHealthApi implements MlopsHealthApi {
     throw new Error('not used by the entity cards');
   }
 }
+
+/** A FakeHealthApi answering `answers` in turn. */
+export const fakeHealthApi = (...answers: Array<EntityHealth | Error>) =>
+  new FakeHealthApi(...answers);
 
 type Answer<T> = T | Error;
 
@@ -167,38 +229,9 @@ export class FakeActionsApi implements MlopsActionsApi {
   }
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
-/** The error the real client throws for a backend answer of `status`. */
-export async function responseError(
-  status: number,
-  name: string,
-  message: string,
-  url = 'http://127.0.0.1:7007/api/mlops/entities/component/default/fraud-detector/health',
+/** What the backend's error handler answers when the health route fails. */
+export function serverError(
+  message = 'Health of component:default/fraud-detector could not be computed',
 ): Promise<ResponseError> {
-  const body = {
-    error: { name, message },
-    request: { method: 'GET', url },
-    response: { statusCode: status },
-  };
-  const headers = new Map([['content-type', 'application/json']]);
-  return ResponseError.fromResponse({
-    ok: false,
-    status,
-    statusText: STATUS_TEXT[status] ?? 'Error',
-    redirected: false,
-    type: 'basic',
-    url,
-    headers: {
-      get: (h: string) => headers.get(h.toLowerCase()) ?? null,
-    },
-    text: async () => JSON.stringify(body),
-  } as unknown as Parameters<typeof ResponseError.fromResponse>[0]);
+  return responseError(500, 'Error', message);
 }
