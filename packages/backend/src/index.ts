@@ -3,8 +3,22 @@
  * backend plugin and its scaffolder module.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
+import { ROADIE_ARGOCD_MOUNT, argocdReadOnly } from './argocdReadOnly';
 
 const backend = createBackend();
+
+// Roadie's Argo CD backend (for Roadie's Argo CD cards) is read-only here:
+// its write routes bypass the permission framework (see argocdReadOnly.ts).
+backend.add(
+  rootHttpRouterServiceFactory({
+    configure: ({ app, applyDefaults }) => {
+      app.use(ROADIE_ARGOCD_MOUNT, argocdReadOnly);
+      applyDefaults();
+    },
+  }),
+);
+backend.add(import('@roadiehq/backstage-plugin-argo-cd-backend'));
 
 backend.add(import('@backstage/plugin-app-backend'));
 backend.add(import('@backstage/plugin-proxy-backend'));
