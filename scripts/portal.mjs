@@ -40,7 +40,10 @@ export function startDemoEnv(tc, { appPort, backendPort, configOut }) {
 
 async function start() {
   const tc = setup();
-  ensureDebianPackages(['docker-registry', 'openssl', 'python3', 'prometheus'], { why: 'the demo environment' });
+  ensureDebianPackages(
+    ['docker-registry', 'openssl', 'python3', 'prometheus', 'python3-fastapi', 'python3-uvicorn', 'python3-torch', 'python3-prometheus-client'],
+    { why: 'the demo environment' },
+  );
   // etcd + kube-apiserver for the demo cluster: built once per machine, then cached (seconds).
   if (run(tc, 'bash', ['scripts/provision/kube-apiserver.sh']) !== 0) {
     throw new Error('provisioning kube-apiserver failed (scripts/provision/kube-apiserver.sh)');
@@ -51,6 +54,9 @@ async function start() {
   const { child: demo, info } = await startDemoEnv(tc, { appPort, backendPort, configOut });
   log(`demo environment ready in ${info.ms} ms: registry ${info.registry} (${info.images} images), kube-apiserver ${info.kubernetes} (${info.pods} pods), Prometheus ${info.prometheus}`);
   log(`simulators (not the real products): Jenkins ${info.jenkins}, Argo CD ${info.argocd}, ${info.modelServers.length} model servers, ${info.dcgmExporters.length} DCGM exporters`);
+  for (const s of info.realModelServers ?? [])
+    log(`real model server: ${s.service} (the template's generated FastAPI app) ${s.url}, endpoint ${s.endpoint}`);
+  for (const p of info.problems ?? []) log(`demo problem: ${typeof p === 'string' ? p : JSON.stringify(p)}`);
   log(`starting the portal: http://localhost:${appPort} (backend http://localhost:${backendPort})`);
   const portal = spawn(
     path.join(repoRoot, 'node_modules', '.bin', 'backstage-cli'),

@@ -1,8 +1,9 @@
 /*
  * The demo environment behind the README's start command: starts every
  * upstream the portal reads (see environment.ts: a real registry,
- * kube-apiserver and Prometheus; simulated Jenkins, Argo CD, model servers
- * and DCGM exporters) on free 127.0.0.1 ports, writes the app-config the
+ * kube-apiserver and Prometheus, and support-chat's real generated FastAPI
+ * service; simulated Jenkins, Argo CD, the other model servers and DCGM
+ * exporters) on free 127.0.0.1 ports, writes the app-config the
  * portal is started with, prints one `DEMO-READY {json}` line, and keeps
  * everything running until it gets SIGINT/SIGTERM or its stdin closes.
  *
@@ -66,11 +67,27 @@ async function main() {
       prometheus: env.prometheus.url,
       jenkins: env.jenkins.sim.url,
       argocd: env.argocd.sim.url,
+      // Simulators only; the real generated FastAPI service is `realModelServers`.
       modelServers: env.modelServers.servers.map(s => ({
         service: s.service,
         pod: s.pod,
         url: s.url,
       })),
+      realModelServers: env.generatedFastapi?.ok
+        ? [
+            {
+              service: env.generatedFastapi.server.service,
+              pod: env.generatedFastapi.pod,
+              url: env.generatedFastapi.url,
+              endpoint: env.generatedFastapi.endpoint ?? null,
+              pid: env.generatedFastapi.service.pid,
+            },
+          ]
+        : [],
+      // Why a part of the demo is not real here (e.g. python3 packages missing).
+      problems: env.generatedFastapi?.ok
+        ? env.generatedFastapi.warnings
+        : [env.generatedFastapi?.reason].filter(Boolean),
       dcgmExporters: env.dcgm.exporters.map(d => ({
         node: d.node,
         url: d.sim.url,

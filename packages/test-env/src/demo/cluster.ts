@@ -2,15 +2,15 @@
  * Seeds the demo's real kube-apiserver: namespaces, GPU nodes (capacity and
  * allocatable through the status subresource, GPU Feature Discovery labels),
  * KServe InferenceServices (raw deployment mode) with their predictor
- * Deployments, Pods and Services, and the status a controller, scheduler and
- * kubelet would have written. Also makes a least-privilege ServiceAccount
+ * Deployments, Pods and Services (or, for a template-generated service, the
+ * Deployment, Pods and Service the template's GitOps folder declares), and
+ * the status a controller, scheduler and kubelet would have written. Also makes a least-privilege ServiceAccount
  * token for the portal's restart action.
  */
 import { createHash } from 'node:crypto';
 import { waitFor } from '../ports';
 import { KubeAdmin, KubeObject } from './kubeAdmin';
 import {
-  DEMO_CONTAINER,
   DEMO_NODES,
   DEMO_OTHER_GPU_PODS,
   DEMO_SERVICES,
@@ -18,6 +18,7 @@ import {
   DemoNodePlan,
   DemoPod,
   DemoServicePlan,
+  demoContainerName,
   demoImageRef,
   demoPodNames,
   demoPredictorName,
@@ -42,12 +43,22 @@ export interface DemoClusterSeed {
 
 export interface SeedDemoClusterOptions {
   images: DemoImage[];
-  /** InferenceService `status.url` per service name. */
+  /** InferenceService `status.url` per service name (KServe services). */
   endpoints: Record<string, string>;
+  /** The plans to seed (default DEMO_SERVICES; the environment passes support-chat as crash-looping when its server could not start). */
+  services?: DemoServicePlan[];
+  /** `lastState.terminated.message` of a crash-looping container (why it exits). */
+  crashMessage?: string;
   now?: number;
 }
 
 const KUBERNETES_ID = 'backstage.io/kubernetes-id';
+/** The pod annotations of the template's FastAPI workload (a Prometheus with pod discovery scrapes them). */
+const scrapeAnnotations = {
+  'prometheus.io/scrape': 'true',
+  'prometheus.io/port': '8000',
+  'prometheus.io/path': '/metrics',
+};
 const ISVC_LABEL = 'serving.kserve.io/inferenceservice';
 const RESTART_NAMESPACE = 'mlops-portal';
 const RESTART_ACCOUNT = 'portal-restarter';
@@ -206,7 +217,17 @@ interface PodSpecInput {
   memory: string;
   gpu?: DemoGpuRequest;
   container: string;
+  /** The container's environment (the template's FastAPI workload sets MODEL_NAME, MODEL_PATH). */
+  env?: Array<{ name: string; value: string }>;
+  /** The template's FastAPI probes: /healthz (startup, liveness), /readyz (readiness). */
+  fastapiProbes?: boolean;
 }
+
+const httpProbe = (path: string, periodSeconds: number, extra = {}) => ({
+  httpGet: { path, port: 'http' },
+  periodSeconds,
+  ...extra,
+});
 
 function podSpec(p: PodSpecInput, nodeName?: string) {
   const gpu = p.gpu ? { [p.gpu.resource]: String(p.gpu.count) } : {};
@@ -225,7 +246,21 @@ function podSpec(p: PodSpecInput, nodeName?: string) {
       {
         name: p.container,
         image: p.image,
+        ...(p.env ? { env: p.env } : {}),
         ports: [{ name: 'http', containerPort: p.port, protocol: 'TCP' }],
+        ...(p.fastapiProbes
+          ? {
+              startupProbe: httpProbe('/healthz', 5, { failureThreshold: 24 }),
+              readinessProbe: httpProbe('/readyz', 10, {
+                timeoutSeconds: 5,
+                failureThreshold: 3,
+              }),
+              livenessProbe: httpProbe('/healthz', 20, {
+                timeoutSeconds: 5,
+                failureThreshold: 3,
+              }),
+            }
+          : {}),
         resources: {
           requests: { cpu: p.cpu, memory: p.memory, ...gpu },
           limits: { memory: p.memory, ...gpu },
@@ -326,6 +361,77 @@ function imagePullBackOffStatus(
           },
         },
         lastState: {},
+      },
+    ],
+  };
+}
+
+/** A container that keeps exiting with code 1 (kubelet's CrashLoopBackOff), `message` from its last exit. */
+function crashLoopStatus(
+  pod: { node: string; name: string; container: string },
+  image: string,
+  imageID: string,
+  startedAt: number,
+  now: number,
+  podIp: string,
+  message: string,
+) {
+  const t = iso(startedAt);
+  const unready = {
+    status: 'False',
+    reason: 'ContainersNotReady',
+    message: `containers with unready status: [${pod.container}]`,
+    lastProbeTime: null,
+    lastTransitionTime: t,
+  };
+  return {
+    phase: 'Running',
+    conditions: [
+      {
+        type: 'Initialized',
+        status: 'True',
+        lastProbeTime: null,
+        lastTransitionTime: t,
+      },
+      { type: 'Ready', ...unready },
+      { type: 'ContainersReady', ...unready },
+      {
+        type: 'PodScheduled',
+        status: 'True',
+        lastProbeTime: null,
+        lastTransitionTime: t,
+      },
+    ],
+    hostIP: `10.0.1.${DEMO_NODES.findIndex(n => n.name === pod.node) + 1}`,
+    podIP: podIp,
+    podIPs: [{ ip: podIp }],
+    startTime: t,
+    qosClass: 'Burstable',
+    containerStatuses: [
+      {
+        name: pod.container,
+        ready: false,
+        started: false,
+        restartCount: 5,
+        image,
+        imageID,
+        containerID: `containerd://${hex(`${podIp}/${image}/5`)}`,
+        state: {
+          waiting: {
+            reason: 'CrashLoopBackOff',
+            message: `back-off 2m40s restarting failed container=${pod.container} pod=${pod.name}`,
+          },
+        },
+        lastState: {
+          terminated: {
+            exitCode: 1,
+            reason: 'Error',
+            message: message.slice(0, 4096),
+            startedAt: iso(now - 70_000),
+            finishedAt: iso(now - 65_000),
+            containerID: `containerd://${hex(`${podIp}/${image}/4`)}`,
+          },
+        },
       },
     ],
   };
@@ -524,9 +630,10 @@ export async function seedDemoCluster(
     options.images.find(i => i.repository === repository && i.index === index)
       ?.digest;
 
+  const services = options.services ?? DEMO_SERVICES;
   const namespaces = [
     ...new Set([
-      ...DEMO_SERVICES.map(s => s.namespace),
+      ...services.map(s => s.namespace),
       ...DEMO_OTHER_GPU_PODS.map(p => p.namespace),
     ]),
   ];
@@ -551,19 +658,30 @@ export async function seedDemoCluster(
     `10.244.${Math.floor(podIp / 250)}.${(podIp++ % 250) + 2}`;
 
   await Promise.all(
-    DEMO_SERVICES.map(async service => {
+    services.map(async service => {
       const predictor = demoPredictorName(service);
       const image = demoImageRef(service.repository, service.runningIndex);
       const digest = digestOf(service.repository, service.runningIndex);
       const imageID = digest
         ? `${DEMO_REGISTRY_HOST}/${service.repository}@${digest}`
         : undefined;
-      const labels = {
-        [KUBERNETES_ID]: service.name,
-        [ISVC_LABEL]: service.name,
-        app: predictor,
-        component: 'predictor',
-      };
+      const container = demoContainerName(service);
+      // KServe's labels, or those of the template's base/workload.yaml.
+      const labels: Record<string, string> = service.generated
+        ? {
+            'app.kubernetes.io/name': service.name,
+            'app.kubernetes.io/component': 'model-server',
+            [KUBERNETES_ID]: service.name,
+          }
+        : {
+            [KUBERNETES_ID]: service.name,
+            [ISVC_LABEL]: service.name,
+            app: predictor,
+            component: 'predictor',
+          };
+      const selector = service.generated
+        ? { 'app.kubernetes.io/name': service.name }
+        : { app: predictor };
       const pushed = options.images.find(
         i =>
           i.repository === service.repository &&
@@ -579,48 +697,62 @@ export async function seedDemoCluster(
         cpu: service.cpu,
         memory: service.memory,
         gpu: service.gpu,
-        container: DEMO_CONTAINER,
+        container,
+        ...(service.generated
+          ? {
+              env: [
+                { name: 'MODEL_NAME', value: service.model },
+                { name: 'MODEL_PATH', value: `/models/${service.model}` },
+                { name: 'HF_HOME', value: '/tmp/huggingface' },
+              ],
+              fastapiProbes: true,
+            }
+          : {}),
       };
       const ready = service.pods.filter(p => p.state === 'running').length;
 
-      await admin.create('inferenceservices', {
-        apiVersion: 'serving.kserve.io/v1beta1',
-        kind: 'InferenceService',
-        metadata: {
-          name: service.name,
-          namespace: service.namespace,
-          labels: { [KUBERNETES_ID]: service.name },
-          annotations: { 'serving.kserve.io/deploymentMode': 'RawDeployment' },
-        },
-        spec: {
-          predictor: {
-            minReplicas: service.pods.length,
-            model: {
-              modelFormat: { name: service.modelFormat },
-              ...(service.protocol === 'kserve-v2'
-                ? { protocolVersion: 'v2' }
-                : {}),
-              storageUri: `s3://models/${service.repository}/${demoRevision(
-                service.repository,
-                service.runningIndex,
-              ).slice(0, 7)}`,
-              resources: podSpec(spec).containers[0].resources,
+      if (!service.generated) {
+        await admin.create('inferenceservices', {
+          apiVersion: 'serving.kserve.io/v1beta1',
+          kind: 'InferenceService',
+          metadata: {
+            name: service.name,
+            namespace: service.namespace,
+            labels: { [KUBERNETES_ID]: service.name },
+            annotations: {
+              'serving.kserve.io/deploymentMode': 'RawDeployment',
             },
           },
-        },
-      });
-      await admin.patchStatus(
-        'serving.kserve.io/v1beta1',
-        'inferenceservices',
-        service.namespace,
-        service.name,
-        inferenceServiceStatus(
-          service,
-          options.endpoints[service.name],
-          ready,
-          since,
-        ),
-      );
+          spec: {
+            predictor: {
+              minReplicas: service.pods.length,
+              model: {
+                modelFormat: { name: service.modelFormat },
+                ...(service.protocol === 'kserve-v2'
+                  ? { protocolVersion: 'v2' }
+                  : {}),
+                storageUri: `s3://models/${service.repository}/${demoRevision(
+                  service.repository,
+                  service.runningIndex,
+                ).slice(0, 7)}`,
+                resources: podSpec(spec).containers[0].resources,
+              },
+            },
+          },
+        });
+        await admin.patchStatus(
+          'serving.kserve.io/v1beta1',
+          'inferenceservices',
+          service.namespace,
+          service.name,
+          inferenceServiceStatus(
+            service,
+            options.endpoints[service.name],
+            ready,
+            since,
+          ),
+        );
+      }
 
       await admin.create('deployments', {
         apiVersion: 'apps/v1',
@@ -633,16 +765,23 @@ export async function seedDemoCluster(
         },
         spec: {
           replicas: service.pods.length,
-          selector: { matchLabels: { app: predictor } },
-          strategy: {
-            type: 'RollingUpdate',
-            rollingUpdate: {
-              maxSurge: '25%',
-              maxUnavailable: service.maxUnavailable ?? '25%',
-            },
-          },
+          ...(service.generated ? { revisionHistoryLimit: 5 } : {}),
+          selector: { matchLabels: selector },
+          // The template gives FastAPI services Recreate (ReadWriteOnce model volume).
+          strategy: service.generated
+            ? { type: 'Recreate' }
+            : {
+                type: 'RollingUpdate',
+                rollingUpdate: {
+                  maxSurge: '25%',
+                  maxUnavailable: service.maxUnavailable ?? '25%',
+                },
+              },
           template: {
-            metadata: { labels },
+            metadata: {
+              labels,
+              ...(service.generated ? { annotations: scrapeAnnotations } : {}),
+            },
             spec: podSpec(spec),
           },
         },
@@ -660,14 +799,22 @@ export async function seedDemoCluster(
         kind: 'Service',
         metadata: { name: predictor, namespace: service.namespace, labels },
         spec: {
-          selector: { app: predictor },
+          ...(service.generated ? { type: 'ClusterIP' } : {}),
+          selector,
           ports: [
-            {
-              name: 'http',
-              port: 80,
-              targetPort: service.containerPort,
-              protocol: 'TCP',
-            },
+            service.generated
+              ? {
+                  name: 'http',
+                  port: service.containerPort,
+                  targetPort: 'http',
+                  protocol: 'TCP',
+                }
+              : {
+                  name: 'http',
+                  port: 80,
+                  targetPort: service.containerPort,
+                  protocol: 'TCP',
+                },
           ],
         },
       });
@@ -685,10 +832,10 @@ export async function seedDemoCluster(
               name,
               namespace: service.namespace,
               labels: { ...labels, 'pod-template-hash': hash },
+              ...(service.generated ? { annotations: scrapeAnnotations } : {}),
             },
             spec: podSpec(spec, plan.node),
           });
-          const container = DEMO_CONTAINER;
           let status: Record<string, unknown>;
           if (plan.state === 'running' && plan.node && imageID) {
             status = runningPodStatus(
@@ -697,6 +844,16 @@ export async function seedDemoCluster(
               imageID,
               since,
               ip,
+            );
+          } else if (plan.state === 'crash-loop' && plan.node && imageID) {
+            status = crashLoopStatus(
+              { node: plan.node, name, container },
+              image,
+              imageID,
+              since,
+              now,
+              ip,
+              options.crashMessage ?? 'the model server exited',
             );
           } else if (plan.state === 'unschedulable' || !plan.node) {
             status = unschedulableStatus(
@@ -728,7 +885,10 @@ export async function seedDemoCluster(
             state: plan.state,
             ...(service.gpu ? { gpu: service.gpu } : {}),
             image,
-            ...(plan.state === 'running' && imageID ? { imageID } : {}),
+            ...((plan.state === 'running' || plan.state === 'crash-loop') &&
+            imageID
+              ? { imageID }
+              : {}),
           });
         }),
       );
@@ -804,7 +964,7 @@ export function startDemoRolloutController(
         'apps/v1',
         'deployments',
         undefined,
-        ISVC_LABEL,
+        KUBERNETES_ID,
       );
       for (const d of deployments) {
         const generation = d.metadata.generation ?? 0;

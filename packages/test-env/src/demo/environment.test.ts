@@ -2,13 +2,17 @@
  * The demo environment keeps the promises of demo/catalog/model-services.yaml
  * (see scenario.ts), checked through each upstream's own API: the registry's
  * digests, the kube-apiserver's pods and nodes (with the read-only token the
- * portal gets), Jenkins' JSON API, Argo CD's REST API, the model servers and
- * Prometheus' query API. Then stop() leaves nothing listening.
+ * portal gets), Jenkins' JSON API, Argo CD's REST API, the model servers (the
+ * simulators and support-chat's real generated FastAPI app) and Prometheus'
+ * query API. Then stop() leaves nothing listening.
  */
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { ALL_MANIFEST_ACCEPT, registryAuthHeaders } from '../registry';
 import { DemoEnvironment, startDemoEnvironment } from './environment';
 import { KubeAdmin, KubeObject } from './kubeAdmin';
+import { waitFor } from '../ports';
 
 jest.setTimeout(60_000);
 
@@ -16,6 +20,7 @@ interface Pod extends KubeObject {
   spec: {
     nodeName?: string;
     containers: Array<{
+      name: string;
       image: string;
       resources?: { limits?: Record<string, string> };
     }>;
@@ -51,8 +56,9 @@ beforeAll(async () => {
   env = await startDemoEnvironment({
     scrapeIntervalSeconds: 1,
     requestsPerSecond: 5,
-    // Not the demo's fixed address: a developer's `npm start` may hold it.
+    // Not the demo's fixed addresses: a developer's `npm start` may hold them.
     torchserveManagementAddress: { host: '127.0.0.1', port: 0 },
+    fastapiAddress: { host: '127.0.0.1', port: 0 },
   });
   reader = new KubeAdmin(env.kube, env.kube.readOnlyToken);
 }, 60_000);
@@ -105,8 +111,8 @@ const jenkinsAuth = () =>
     `${env.jenkins.username}:${env.jenkins.apiToken}`,
   ).toString('base64')}`;
 
-async function jenkinsJson<T>(path: string): Promise<T> {
-  const res = await fetch(`${env.jenkins.sim.url}${path}`, {
+async function jenkinsJson<T>(apiPath: string): Promise<T> {
+  const res = await fetch(`${env.jenkins.sim.url}${apiPath}`, {
     headers: { authorization: jenkinsAuth() },
   });
   expect(res.status).toBe(200);
@@ -312,6 +318,7 @@ describe('startDemoEnvironment', () => {
       'fraud-detector',
       'image-classifier',
       'llm-chat',
+      'support-chat',
     ]);
     expect(app('fraud-detector').status).toMatchObject({
       sync: { status: 'Synced' },
@@ -326,6 +333,120 @@ describe('startDemoEnvironment', () => {
     expect(app('image-classifier').status.sync.status).toBe('OutOfSync');
     expect(app('image-classifier').spec.syncPolicy?.automated).toBeUndefined();
     expect(app('churn-scoring').status.health.status).toBe('Degraded');
+    // The template's Deployment and Service, not a KServe InferenceService.
+    expect(app('support-chat').status).toMatchObject({
+      sync: { status: 'Synced' },
+      health: { status: 'Healthy' },
+      resources: [
+        { kind: 'Service', name: 'support-chat' },
+        { kind: 'Deployment', name: 'support-chat' },
+      ],
+    });
+  });
+
+  it("support-chat runs the template's generated FastAPI app for real: it answers chat completions, fails when the model raises, and Prometheus scrapes its series under its kube pod's labels", async () => {
+    const fastapi = env.generatedFastapi;
+    if (!fastapi?.ok)
+      throw new Error(`no real FastAPI service: ${fastapi?.reason}`);
+
+    // The rendered source is the template's, filled with the generated values.
+    const main = fs.readFileSync(
+      path.join(fastapi.sourceDir, 'app', 'main.py'),
+      'utf8',
+    );
+    expect(main).not.toMatch(/\$\{\{|\{%/);
+    expect(main).toContain(
+      'MODEL_NAME = os.environ.get("MODEL_NAME", "support")',
+    );
+    expect(
+      fs.readFileSync(path.join(fastapi.sourceDir, 'requirements.txt'), 'utf8'),
+    ).toMatch(/^torch==[\d.]+\+cpu$/m);
+
+    // Kubernetes: what the template's GitOps folder declares, and no InferenceService.
+    const [pod] = await pods('genai', 'support-chat');
+    expect(pod.metadata.name).toBe(fastapi.pod);
+    expect(pod.status.phase).toBe('Running');
+    expect(pod.spec.containers[0].name).toBe('model-server');
+    const newest = env.images.find(
+      i => i.repository === 'genai/support-chat' && i.index === 0,
+    )!;
+    expect(pod.spec.containers[0].image).toBe(
+      `registry.demo.local/genai/support-chat:${newest.tag}`,
+    );
+    const deployment = await reader.request(
+      'GET',
+      '/apis/apps/v1/namespaces/genai/deployments/support-chat',
+    );
+    expect(deployment.status).toBe(200);
+    const isvc = await reader.request(
+      'GET',
+      '/apis/serving.kserve.io/v1beta1/namespaces/genai/inferenceservices/support-chat',
+    );
+    expect(isvc.status).toBe(404);
+
+    // The entity's endpoint (…/readyz through the forwarder), allowed by the config.
+    expect(fastapi.endpoint).toBe(`http://${fastapi.forwardedAddress}/readyz`);
+    const readyz = await fetch(fastapi.endpoint!);
+    expect(readyz.status).toBe(200);
+    expect(await readyz.json()).toMatchObject({
+      status: 'ready',
+      model: 'support',
+      loader: 'torchscript',
+    });
+    const mlops = env.config.mlops as {
+      inference: { allowedEndpoints: string[] };
+    };
+    expect(mlops.inference.allowedEndpoints).toContain(
+      fastapi.forwardedAddress,
+    );
+
+    const chat = (content: string) =>
+      fastapi.service.postJson('/v1/chat/completions', {
+        model: 'support',
+        messages: [{ role: 'user', content }],
+      });
+    const answer = await chat('Where is my parcel?');
+    expect(answer.status).toBe(200);
+    const body = answer.json as {
+      model: string;
+      choices: Array<{ message: { role: string; content: string } }>;
+    };
+    expect(body.model).toBe('support');
+    expect(body.choices[0].message.role).toBe('assistant');
+    expect(body.choices[0].message.content.trim()).not.toBe('');
+    const failed = await chat('FAIL now');
+    expect(failed.status).toBe(500);
+    expect(failed.json).toMatchObject({
+      error: { type: 'InternalServerError' },
+    });
+
+    // Prometheus scraped those requests (and the traffic loop's) from the real server.
+    const selector = `namespace="genai",pod="${fastapi.pod}"`;
+    let byStatus: Record<string, number> = {};
+    await waitFor(
+      "Prometheus to hold support-chat's 200s and 500s",
+      async () => {
+        const rows = await promQuery(
+          `sum by (status) (model_requests_total{${selector},route="/v1/chat/completions"})`,
+        );
+        byStatus = Object.fromEntries(
+          rows.map(r => [r.metric.status, Number(r.value[1])]),
+        );
+        return byStatus['200'] > 0 && byStatus['500'] > 0;
+      },
+      20_000,
+      500,
+    );
+    expect(byStatus['500'] / (byStatus['200'] + byStatus['500'])).toBeLessThan(
+      0.2,
+    );
+    const up = await promQuery(`up{${selector},container="model-server"}`);
+    expect(up.map(r => r.value[1])).toEqual(['1']);
+    const p95 = await promQuery(
+      `histogram_quantile(0.95, sum by (le) (rate(model_request_latency_seconds_bucket{${selector}}[1m])))`,
+    );
+    expect(Number(p95[0].value[1])).toBeGreaterThan(0);
+    expect(env.traffic.stats()[fastapi.pod].sent).toBeGreaterThan(0);
   });
 
   it("Prometheus scrapes the model servers' and DCGM exporters' series, labelled with the kube pods", async () => {
@@ -422,7 +543,13 @@ describe('startDemoEnvironment', () => {
       ...env.dcgm.exporters.map(d => d.sim.url),
       `http://${env.torchserveManagement!.address}`,
     ];
+    const fastapi = env.generatedFastapi;
+    if (!fastapi?.ok) throw new Error('no real FastAPI service');
+    urls.push(fastapi.url, `http://${fastapi.forwardedAddress}`);
     await env.stop();
     for (const url of urls) expect(await refused(url)).toBe(true);
+    // The python process is gone, and so is its rendered source.
+    expect(() => process.kill(fastapi.service.pid, 0)).toThrow();
+    expect(fs.existsSync(fastapi.sourceDir)).toBe(false);
   });
 });

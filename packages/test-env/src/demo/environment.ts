@@ -8,13 +8,22 @@
  * controllers would), Prometheus (Debian's prometheus, scraping every 2 s).
  * Simulated (packages/simulators; every response says so): Jenkins, the
  * Argo CD REST API, TorchServe, vLLM, Triton and the DCGM exporter.
+ * Real again: support-chat's model server is the model-service template's
+ * generated FastAPI app, rendered and run under /usr/bin/python3 with a tiny
+ * TorchScript model (generatedFastapi.ts); Prometheus scrapes its /metrics
+ * and the traffic loop sends it chat completions. Without Debian's
+ * python3-fastapi/uvicorn/torch/prometheus-client the demo still starts: it
+ * logs why, and seeds support-chat's pod as crash-looping (its cards then
+ * show the fault).
  *
  * Inference endpoints: `mlops.inference` only allows endpoints by host and
  * port (no host mapping as for registries), and the simulators' ports change
  * per run, so the demo entities name no endpoint: the backend derives it from
  * each entity's KServe InferenceService (`status.url`, written here with the
  * simulator's loopback URL), and `allowedEndpoints` lists exactly those
- * `127.0.0.1:<port>`s.
+ * `127.0.0.1:<port>`s. support-chat names its endpoint as a generated
+ * FastAPI entity does (`mlops.io/inference-endpoint: …:8000/readyz`), on a
+ * fixed loopback alias (DEMO_FASTAPI_ADDRESS) that forwards to the server.
  *
  * Used by the CLI behind `npm start` (cli.ts) and by tests (e2e); `stop()`
  * ends every process, server and timer it started.
@@ -31,8 +40,14 @@ import {
 } from './cluster';
 import { KubeAdmin } from './kubeAdmin';
 import {
+  GeneratedFastapiResult,
+  generatedFastapiTarget,
+  startGeneratedFastapi,
+} from './generatedFastapi';
+import {
   DEMO_ARGOCD_INSTANCE,
   DEMO_CLUSTER,
+  DEMO_FASTAPI_ADDRESS,
   DEMO_JENKINS_INSTANCE,
   DEMO_SERVICES,
   DEMO_TORCHSERVE_MANAGEMENT,
@@ -71,6 +86,12 @@ export interface StartDemoEnvironmentOptions {
    * that run next to a demo pass another loopback address or port 0).
    */
   torchserveManagementAddress?: { host: string; port: number };
+  /**
+   * Where support-chat's endpoint listens (default DEMO_FASTAPI_ADDRESS, the
+   * address its catalog entity names; tests next to a demo pass another
+   * loopback address or port 0).
+   */
+  fastapiAddress?: { host: string; port: number };
   /** Acknowledge spec changes of demo Deployments (see startDemoRolloutController; default true). */
   rolloutController?: boolean;
   /** Cache lifetimes the generated config gives the backend (default 5 s). */
@@ -101,7 +122,13 @@ export interface DemoEnvironment {
   cluster: DemoClusterSeed;
   jenkins: Awaited<ReturnType<typeof startDemoJenkins>>;
   argocd: Awaited<ReturnType<typeof startDemoArgoCd>>;
+  /** The simulated model servers (support-chat's real one is `generatedFastapi`). */
   modelServers: DemoModelServers;
+  /**
+   * support-chat's real generated FastAPI service, or why it could not start
+   * (`ok: false`; then its pod is seeded as crash-looping).
+   */
+  generatedFastapi?: GeneratedFastapiResult;
   /**
    * fraud-detector's TorchServe management API on DEMO_TORCHSERVE_MANAGEMENT
    * (undefined when that address was taken, e.g. by another demo: its model
@@ -110,7 +137,9 @@ export interface DemoEnvironment {
   torchserveManagement?: LoopbackForwarder;
   dcgm: DemoDcgm;
   prometheus: RunningPrometheus;
+  /** Requests to every model server, the real FastAPI one included. */
   traffic: DemoTraffic;
+  /** The plans as seeded (support-chat crash-looping when its server could not start). */
   services: DemoServicePlan[];
   /** Sets a Deployment's status (merge patch through the status subresource). */
   setDeploymentStatus(
@@ -154,7 +183,37 @@ export async function startDemoEnvironment(
 
   const managementAddress =
     options.torchserveManagementAddress ?? DEMO_TORCHSERVE_MANAGEMENT;
+  const fastapiAddress = options.fastapiAddress ?? DEMO_FASTAPI_ADDRESS;
+  const generatedPlan = DEMO_SERVICES.find(s => s.generated === 'fastapi');
+  const perSecond = options.requestsPerSecond ?? 2;
+  const trafficMaxMs = options.trafficMaxMs ?? DEFAULT_TRAFFIC_MAX_MS;
   try {
+    // The real FastAPI service starts (python, torch: seconds) while the rest
+    // is seeded; its port is known now so Prometheus can scrape it from the start.
+    const fastapiPort = generatedPlan ? await freePort() : undefined;
+    const fastapiReady = (async () => {
+      if (!generatedPlan || fastapiPort === undefined) return undefined;
+      const result = track(
+        await startGeneratedFastapi(generatedPlan, {
+          port: fastapiPort,
+          address: fastapiAddress,
+          log,
+        }),
+        r => r.stop(),
+      );
+      if (result.ok) {
+        step(
+          `${generatedPlan.name}: the generated FastAPI app serves ${result.url} (pid ${result.service.pid})`,
+        );
+        for (const warning of result.warnings)
+          log(`[demo] warning: ${warning}`);
+      } else {
+        log(
+          `[demo] warning: ${result.reason}. The demo goes on without it: ${generatedPlan.name}'s pod is seeded as crash-looping, and its cards show that fault.`,
+        );
+      }
+      return result;
+    })();
     const registryPassword = randomBytes(12).toString('hex');
     const registryReady = (async () => {
       const reg = track(
@@ -182,11 +241,10 @@ export async function startDemoEnvironment(
       const dcgm = track(await startDemoDcgm(demoPods()), d => d.stop());
       const jitter = startDcgmJitter(dcgm);
       cleanups.push(jitter);
-      const perSecond = options.requestsPerSecond ?? 2;
       const traffic = track(
         startDemoTraffic(perSecond > 0 ? modelServers.servers : [], {
           perSecond: Math.max(perSecond, 0.1),
-          maxDurationMs: options.trafficMaxMs ?? DEFAULT_TRAFFIC_MAX_MS,
+          maxDurationMs: trafficMaxMs,
         }),
         t => t.stop(),
       );
@@ -218,7 +276,13 @@ export async function startDemoEnvironment(
       );
       const prometheus = track(
         await startPrometheus({
-          scrapeTargets: [...modelServers.targets, ...dcgm.targets],
+          scrapeTargets: [
+            ...modelServers.targets,
+            ...dcgm.targets,
+            ...(generatedPlan && fastapiPort !== undefined
+              ? [generatedFastapiTarget(generatedPlan, fastapiPort)]
+              : []),
+          ],
           scrapeIntervalSeconds: options.scrapeIntervalSeconds ?? 2,
           log: line => log(line),
         }),
@@ -234,15 +298,44 @@ export async function startDemoEnvironment(
         torchserveManagement,
       };
     })();
-    // Settle all three before going on, so a failure leaves nothing half-tracked.
-    const [regResult, kubeResult, simsResult] = await Promise.allSettled([
-      registryReady,
-      kubeReady,
-      simsReady,
-    ]);
-    for (const r of [regResult, kubeResult, simsResult]) {
+    // Settle all four before going on, so a failure leaves nothing half-tracked.
+    const [regResult, kubeResult, simsResult, fastapiResult] =
+      await Promise.allSettled([
+        registryReady,
+        kubeReady,
+        simsReady,
+        fastapiReady,
+      ]);
+    for (const r of [regResult, kubeResult, simsResult, fastapiResult]) {
       if (r.status === 'rejected') throw r.reason;
     }
+    const generatedFastapi = (
+      fastapiResult as PromiseFulfilledResult<
+        GeneratedFastapiResult | undefined
+      >
+    ).value;
+    let services = DEMO_SERVICES;
+    if (generatedFastapi && !generatedFastapi.ok) {
+      // As a container without those packages would: it exits, and exits again.
+      services = DEMO_SERVICES.map(s =>
+        s === generatedPlan
+          ? {
+              ...s,
+              pods: s.pods.map(p => ({ ...p, state: 'crash-loop' as const })),
+            }
+          : s,
+      );
+    }
+    const fastapiTraffic =
+      generatedFastapi?.ok && perSecond > 0
+        ? track(
+            startDemoTraffic([generatedFastapi.server], {
+              perSecond,
+              maxDurationMs: trafficMaxMs,
+            }),
+            t => t.stop(),
+          )
+        : undefined;
     const { reg, images } = (
       regResult as PromiseFulfilledResult<Awaited<typeof registryReady>>
     ).value;
@@ -264,12 +357,24 @@ export async function startDemoEnvironment(
       seedDemoCluster(kubeAdmin, {
         images,
         endpoints: modelServers.endpoints,
+        services,
+        ...(generatedFastapi && !generatedFastapi.ok
+          ? { crashMessage: generatedFastapi.reason }
+          : {}),
         now: started,
       }),
-      startDemoJenkins(images, started).then(j => track(j, x => x.sim.stop())),
-      startDemoArgoCd(images, started).then(a => track(a, x => x.sim.stop())),
+      startDemoJenkins(images, started, services).then(j =>
+        track(j, x => x.sim.stop()),
+      ),
+      startDemoArgoCd(images, started, services).then(a =>
+        track(a, x => x.sim.stop()),
+      ),
       // Two scrapes with traffic in between: rates exist when the portal first asks.
-      prometheus.waitForScrapes(2, { timeoutMs: 30_000 }),
+      // (A FastAPI service that could not start is scraped, and down.)
+      prometheus.waitForScrapes(2, {
+        timeoutMs: 30_000,
+        requireUp: generatedFastapi?.ok ?? true,
+      }),
     ]);
     if (options.rolloutController ?? true) {
       const controller = startDemoRolloutController(kubeAdmin);
@@ -286,6 +391,12 @@ export async function startDemoEnvironment(
         // Allowed even when the forwarder could not listen: the card then says the address refused.
         torchserveManagement?.address ??
           `${managementAddress.host}:${managementAddress.port}`,
+        ...(generatedPlan
+          ? [
+              (generatedFastapi?.ok && generatedFastapi.forwardedAddress) ||
+                `${fastapiAddress.host}:${fastapiAddress.port}`,
+            ]
+          : []),
       ]),
     ];
     const config: DemoAppConfig = {
@@ -385,6 +496,13 @@ export async function startDemoEnvironment(
       },
     };
 
+    const allTraffic: DemoTraffic = {
+      stats: () => ({ ...traffic.stats(), ...fastapiTraffic?.stats() }),
+      stop() {
+        traffic.stop();
+        fastapiTraffic?.stop();
+      },
+    };
     let stopping: Promise<void> | undefined;
     const env: DemoEnvironment = {
       config,
@@ -398,11 +516,12 @@ export async function startDemoEnvironment(
       jenkins,
       argocd,
       modelServers,
+      generatedFastapi,
       torchserveManagement,
       dcgm,
       prometheus,
-      traffic,
-      services: DEMO_SERVICES,
+      traffic: allTraffic,
+      services,
       async setDeploymentStatus(service, status) {
         const plan = DEMO_SERVICES.find(s => s.name === service);
         if (!plan) throw new Error(`no demo service ${service}`);

@@ -14,6 +14,12 @@
  *   one), and about 8% of its requests fail.
  * - churn-scoring: broken on purpose: its build fails at "Push image", so the
  *   image was never pushed and its pod is in ImagePullBackOff.
+ * - support-chat: deployed as the "New model service" template generates a
+ *   FastAPI service (Deployment + Service named after it, container
+ *   `model-server`, no InferenceService), and its model server is REAL: the
+ *   template's FastAPI app rendered and run under /usr/bin/python3 with a tiny
+ *   TorchScript model (see generatedFastapi.ts). Delivered end to end; about
+ *   2.5% of its requests make the model raise.
  */
 import { createHash } from 'node:crypto';
 import { DEMO_REGISTRY_HOST, demoRevision } from './seed';
@@ -34,11 +40,21 @@ export const DEMO_ARGOCD_INSTANCE = 'gitops';
  */
 export const DEMO_TORCHSERVE_MANAGEMENT = { host: '127.0.8.81', port: 8081 };
 
+/**
+ * support-chat's endpoint, as its entity names it in
+ * `mlops.io/inference-endpoint` (`http://127.0.8.82:8000/readyz`). A
+ * generated FastAPI entity names `http://<name>.<namespace>.svc.cluster.local:8000/readyz`,
+ * which no demo machine resolves; this fixed loopback alias (same port and
+ * path) forwards to the real service's free port.
+ */
+export const DEMO_FASTAPI_ADDRESS = { host: '127.0.8.82', port: 8000 };
+
 /** The GitOps repository all demo apps come from. */
 export const DEMO_GITOPS_REPO =
   'https://git.demo.local/gitops/model-services.git';
 
-export type DemoProtocol = 'torchserve' | 'openai' | 'kserve-v2';
+/** `mlops.io/inference-protocol`: `http` is what the template gives a FastAPI service. */
+export type DemoProtocol = 'torchserve' | 'openai' | 'kserve-v2' | 'http';
 
 export interface DemoGpuRequest {
   /** Extended resource, e.g. `nvidia.com/gpu` or `nvidia.com/mig-1g.10gb`. */
@@ -48,7 +64,12 @@ export interface DemoGpuRequest {
   nodeSelector?: Record<string, string>;
 }
 
-export type DemoPodState = 'running' | 'image-pull-backoff' | 'unschedulable';
+/** `crash-loop`: support-chat when its real server could not start here (see environment.ts). */
+export type DemoPodState =
+  | 'running'
+  | 'image-pull-backoff'
+  | 'unschedulable'
+  | 'crash-loop';
 
 export interface DemoPodPlan {
   /** Node the pod is bound to; absent for a pod no node could take. */
@@ -60,9 +81,16 @@ export interface DemoServicePlan {
   /**
    * Entity name = `backstage.io/kubernetes-id` = InferenceService and Argo CD
    * app name. Served by KServe in raw deployment mode: the Deployment and
-   * Service are `<name>-predictor`, the container `kserve-container`.
+   * Service are `<name>-predictor`, the container `kserve-container`
+   * (unless `generated`).
    */
   name: string;
+  /**
+   * `fastapi`: deployed as the model-service template generates a FastAPI
+   * service (no InferenceService; Deployment and Service `<name>`, container
+   * `model-server`), served by the real generated app rather than a simulator.
+   */
+  generated?: 'fastapi';
   namespace: string;
   /** Registry repository (under DEMO_REGISTRY_HOST). */
   repository: string;
@@ -169,6 +197,27 @@ export const DEMO_SERVICES: DemoServicePlan[] = [
     pods: [{ node: 'cpu-2', state: 'image-pull-backoff' }],
     autoSync: true,
   },
+  {
+    // The template's values: runtime fastapi, modelName support, gpuCount 0,
+    // cpu 1, memory 4Gi, registryOrg genai, ci jenkins, namespace genai.
+    name: 'support-chat',
+    generated: 'fastapi',
+    namespace: 'genai',
+    repository: 'genai/support-chat',
+    jenkinsJob: 'genai/support-chat',
+    runningIndex: 0,
+    desiredIndex: 0,
+    protocol: 'http',
+    model: 'support',
+    modelFormat: 'torchscript',
+    containerPort: 8000,
+    cpu: '1',
+    memory: '4Gi',
+    pods: [{ node: 'cpu-1', state: 'running' }],
+    autoSync: true,
+    // Below the portal's 5% warning: the inference card stays ok, with errors on the chart.
+    errorShare: 0.025,
+  },
 ];
 
 /** Image reference `registry.demo.local/<repository>:<tag>` of a demo image index. */
@@ -192,10 +241,20 @@ function suffix(seed: string, length: number): string {
 
 /** KServe's predictor container name. */
 export const DEMO_CONTAINER = 'kserve-container';
+/** The container name of the template's generated workloads. */
+export const DEMO_GENERATED_CONTAINER = 'model-server';
 
-/** Deployment and Service name KServe gives a predictor in raw deployment mode. */
+/**
+ * Deployment and Service name: KServe's `<name>-predictor` in raw
+ * deployment mode, or `<name>` for a template-generated workload.
+ */
 export function demoPredictorName(service: DemoServicePlan): string {
-  return `${service.name}-predictor`;
+  return service.generated ? service.name : `${service.name}-predictor`;
+}
+
+/** The model server's container name in the pods of `service`. */
+export function demoContainerName(service: DemoServicePlan): string {
+  return service.generated ? DEMO_GENERATED_CONTAINER : DEMO_CONTAINER;
 }
 
 /** `pod-template-hash` of a service's current ReplicaSet. */

@@ -151,6 +151,7 @@ function successBuild(
 export async function startDemoJenkins(
   images: DemoImage[],
   now = Date.now(),
+  services: DemoServicePlan[] = DEMO_SERVICES,
 ): Promise<{ sim: JenkinsSimulator; username: string; apiToken: string }> {
   const username = 'portal';
   const apiToken = randomBytes(16).toString('hex');
@@ -166,7 +167,7 @@ export async function startDemoJenkins(
     libraryRemoteUrl: null,
     buildDurationMs: 20_000,
   });
-  for (const service of DEMO_SERVICES) {
+  for (const service of services) {
     const remote = `https://git.demo.local/${service.repository}.git`;
     const own = images
       .filter(i => i.repository === service.repository)
@@ -264,15 +265,48 @@ export function demoGitopsRevision(service: string, index: number): string {
   return sha1(`gitops/${service}#${index}`);
 }
 
+/** What a demo app deploys: KServe's InferenceService, or the template's Deployment and Service. */
+function appResources(service: DemoServicePlan) {
+  const inNamespace = { namespace: service.namespace, name: service.name };
+  if (service.generated) {
+    return [
+      {
+        group: '',
+        version: 'v1',
+        kind: 'Service',
+        ...inNamespace,
+        message: `service/${service.name} unchanged`,
+      },
+      {
+        group: 'apps',
+        version: 'v1',
+        kind: 'Deployment',
+        ...inNamespace,
+        message: `deployment.apps/${service.name} configured`,
+      },
+    ];
+  }
+  return [
+    {
+      group: 'serving.kserve.io',
+      version: 'v1beta1',
+      kind: 'InferenceService',
+      ...inNamespace,
+      message: `inferenceservice.serving.kserve.io/${service.name} configured`,
+    },
+  ];
+}
+
 /** Argo CD simulator with one application per demo service. */
 export async function startDemoArgoCd(
   images: DemoImage[],
   now = Date.now(),
+  services: DemoServicePlan[] = DEMO_SERVICES,
 ): Promise<{ sim: ArgoCdSimulator; username: string; password: string }> {
   const username = 'portal';
   const password = randomBytes(12).toString('hex');
   const sim = await startArgoCdSimulator({ users: { [username]: password } });
-  for (const service of DEMO_SERVICES) {
+  for (const service of services) {
     const own = images.filter(i => i.repository === service.repository);
     const deployedAt = (index: number) => {
       const image = own.find(i => i.index === index);
@@ -307,13 +341,7 @@ export async function startDemoArgoCd(
     let health: 'Healthy' | 'Progressing' | 'Degraded' = 'Healthy';
     if (ready === 0) health = 'Degraded';
     else if (ready < service.pods.length) health = 'Progressing';
-    const isvc = {
-      group: 'serving.kserve.io',
-      version: 'v1beta1',
-      kind: 'InferenceService',
-      namespace: service.namespace,
-      name: service.name,
-    };
+    const resources = appResources(service);
     sim.putApplication({
       metadata: {
         name: service.name,
@@ -350,22 +378,22 @@ export async function startDemoArgoCd(
           finishedAt: last.deployedAt,
           syncResult: {
             revision: last.revision,
-            resources: [
-              {
-                ...isvc,
-                status: 'Synced',
-                message: `inferenceservice.serving.kserve.io/${service.name} configured`,
-                hookPhase: 'Running',
-                syncPhase: 'Sync',
-              },
-            ],
+            resources: resources.map(r => ({
+              ...r,
+              status: 'Synced',
+              hookPhase: 'Running',
+              syncPhase: 'Sync',
+            })),
           },
         },
         sourceType: 'Kustomize',
         summary: {
           images: [demoImageRef(service.repository, service.runningIndex)],
         },
-        resources: [{ ...isvc, status: outOfSync ? 'OutOfSync' : 'Synced' }],
+        resources: resources.map(({ message: _message, ...r }) => ({
+          ...r,
+          status: outOfSync ? 'OutOfSync' : 'Synced',
+        })),
       },
     });
   }
@@ -382,6 +410,8 @@ export interface DemoModelServer {
   protocol: DemoServicePlan['protocol'];
   /** Base URL of the inference API. */
   url: string;
+  /** The real generated FastAPI service (support-chat) rather than a simulator. */
+  real?: boolean;
   torchserve?: TorchServeSimulator;
   vllm?: VllmSimulator;
   triton?: OipSimulator;
@@ -402,7 +432,7 @@ export interface DemoModelServers {
 const VLLM_MODEL_PATH = 'meta-llama/Llama-3.1-8B-Instruct';
 const TRITON_CANARY = '-int8';
 
-async function post(
+export async function post(
   url: string,
   body: unknown,
   headers: Record<string, string> = {},
@@ -427,7 +457,8 @@ export async function startDemoModelServers(
   let torchserveToken = '';
   const stops: Array<() => Promise<void>> = [];
   try {
-    for (const service of DEMO_SERVICES) {
+    // A generated service's server is the real app (generatedFastapi.ts), not a simulator.
+    for (const service of DEMO_SERVICES.filter(s => !s.generated)) {
       const names = demoPodNames(service);
       for (const [i, plan] of service.pods.entries()) {
         if (plan.state !== 'running') continue;
