@@ -264,7 +264,10 @@ describe('serving metrics and GPU series from a real Prometheus', () => {
 
     // One point a second, none after `at`, minutes without traffic left out.
     const latency = m.latencyMsSeries;
-    expect(latency.length).toBeGreaterThanOrEqual(8);
+    // How many seconds phase 1 covers depends on scrape timing (a loaded CI
+    // machine stretches it): at least the 4 phase-1 points checked below plus
+    // the phase-2 point that ends the series.
+    expect(latency.length).toBeGreaterThanOrEqual(5);
     for (let i = 1; i < latency.length; i++)
       expect(latency[i].t - latency[i - 1].t).toBe(1000);
     expect(latency[latency.length - 1].t).toBeLessThanOrEqual(at.getTime());
