@@ -1,0 +1,208 @@
+/**
+ * A small client for a real kube-apiserver: discovery, create (for real and
+ * with `dryRun=All`), any other request, with one bearer token.
+ */
+import https from 'node:https';
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+export interface KubeReply {
+  status: number;
+  body: string;
+  /** the parsed JSON body, when it is JSON */
+  json?: Record<string, unknown>;
+}
+
+export interface KubeTarget {
+  url: string;
+  /** CA certificate (PEM) */
+  ca: string;
+  token: string;
+}
+
+interface ApiResource {
+  name: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+export const FIELD_MANAGER = 'deploy-checks';
+
+export class KubeClient {
+  private readonly discovery = new Map<string, ApiResource[]>();
+
+  constructor(private readonly target: KubeTarget) {}
+
+  /** The same apiserver with another bearer token. */
+  withToken(token: string): KubeClient {
+    return new KubeClient({ ...this.target, token });
+  }
+
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<KubeReply> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = https.request(
+        new URL(path, this.target.url),
+        {
+          method,
+          ca: this.target.ca,
+          timeout: 15_000,
+          headers: {
+            Authorization: `Bearer ${this.target.token}`,
+            Accept: 'application/json',
+            ...(payload
+              ? {
+                  'Content-Type': contentType,
+                  'Content-Length': Buffer.byteLength(payload),
+                }
+              : {}),
+          },
+        },
+        res => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', d => (text += d));
+          res.on('end', () => {
+            let json: Record<string, unknown> | undefined;
+            try {
+              json = JSON.parse(text);
+            } catch {
+              json = undefined;
+            }
+            resolve({ status: res.statusCode ?? 0, body: text, json });
+          });
+        },
+      );
+      req.on('timeout', () =>
+        req.destroy(new Error(`timeout: ${method} ${path}`)),
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /** `/api/v1` or `/apis/<group>/<version>` */
+  static groupVersionPath(apiVersion: string): string {
+    return apiVersion.includes('/')
+      ? `/apis/${apiVersion}`
+      : `/api/${apiVersion}`;
+  }
+
+  /** Whether the apiserver serves this group/version (and this resource in it). */
+  async serves(apiVersion: string, plural?: string): Promise<boolean> {
+    try {
+      const resources = await this.resourcesOf(apiVersion);
+      return plural === undefined || resources.some(r => r.name === plural);
+    } catch {
+      return false;
+    }
+  }
+
+  private async resourcesOf(apiVersion: string): Promise<ApiResource[]> {
+    const cached = this.discovery.get(apiVersion);
+    if (cached) return cached;
+    const path = KubeClient.groupVersionPath(apiVersion);
+    const reply = await this.request('GET', path);
+    if (reply.status !== 200 || !reply.json) {
+      throw new Error(
+        `the apiserver does not serve ${apiVersion} (GET ${path}: HTTP ${reply.status})`,
+      );
+    }
+    const resources = (reply.json.resources as ApiResource[]).filter(
+      r => !r.name.includes('/'),
+    );
+    this.discovery.set(apiVersion, resources);
+    return resources;
+  }
+
+  /** Forgets cached discovery (after a CRD is installed). */
+  resetDiscovery() {
+    this.discovery.clear();
+  }
+
+  /** The REST path of the object (its collection when `withName` is false). */
+  async pathOf(obj: KubeObject, withName = true): Promise<string> {
+    const resources = await this.resourcesOf(obj.apiVersion);
+    const resource = resources.find(r => r.kind === obj.kind);
+    if (!resource) {
+      throw new Error(
+        `the apiserver has no kind ${obj.kind} in ${obj.apiVersion}`,
+      );
+    }
+    let path = KubeClient.groupVersionPath(obj.apiVersion);
+    if (resource.namespaced) {
+      if (!obj.metadata.namespace) {
+        throw new Error(
+          `${obj.kind}/${obj.metadata.name} is namespaced but has no metadata.namespace`,
+        );
+      }
+      path += `/namespaces/${encodeURIComponent(obj.metadata.namespace)}`;
+    }
+    path += `/${resource.name}`;
+    if (withName) path += `/${encodeURIComponent(obj.metadata.name)}`;
+    return path;
+  }
+
+  /** Creates the object for real. */
+  async create(obj: KubeObject): Promise<KubeReply> {
+    return this.request('POST', await this.pathOf(obj, false), obj);
+  }
+
+  /** Creates the object for real; fails unless the apiserver answers 201. */
+  async mustCreate(obj: KubeObject): Promise<Record<string, unknown>> {
+    const reply = await this.create(obj);
+    if (reply.status !== 201 || !reply.json) {
+      throw new Error(
+        `creating ${describeObject(obj)} failed: ${statusMessage(reply)}`,
+      );
+    }
+    return reply.json;
+  }
+
+  /** Create with `dryRun=All`: admission, defaulting and validation; persists nothing. */
+  async dryRunCreate(obj: KubeObject): Promise<KubeReply> {
+    const path = `${await this.pathOf(
+      obj,
+      false,
+    )}?dryRun=All&fieldManager=${FIELD_MANAGER}`;
+    return this.request('POST', path, obj);
+  }
+}
+
+export function describeObject(obj: KubeObject): string {
+  const ns = obj.metadata?.namespace ? `${obj.metadata.namespace}/` : '';
+  return `${obj.apiVersion} ${obj.kind} ${ns}${obj.metadata?.name}`;
+}
+
+/** The apiserver's Status message (with causes) or the start of the raw body. */
+export function statusMessage(reply: KubeReply): string {
+  const json = reply.json;
+  if (json && json.kind === 'Status') {
+    const details = json.details as
+      | { causes?: { field?: string; message?: string }[] }
+      | undefined;
+    const causes = (details?.causes ?? [])
+      .map(c => `${c.field ?? ''}: ${c.message ?? ''}`)
+      .join('; ');
+    return `HTTP ${reply.status} ${String(json.reason ?? '')}: ${String(
+      json.message ?? '',
+    )}${causes ? ` [${causes}]` : ''}`;
+  }
+  return `HTTP ${reply.status}: ${reply.body.slice(0, 1000)}`;
+}
