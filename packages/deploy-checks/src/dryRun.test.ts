@@ -12,14 +12,15 @@
 import { RunningKubeApiserver, startKubeApiserver } from '@internal/test-env';
 import fs from 'node:fs';
 import path from 'node:path';
-import { droppedFields } from './droppedFields';
 import {
   KubeClient,
   KubeObject,
+  adaptForKube120,
   describeObject,
+  droppedFields,
   statusMessage,
-} from './kubeClient';
-import { adaptForKube120, renderOverlay } from './kustomize';
+} from '@internal/template-checks';
+import { renderOverlay } from './kustomize';
 import { find, one } from './manifests';
 import { OVERLAYS, Overlay, deployDir } from './paths';
 import {

@@ -6,8 +6,6 @@
  * @packageDocumentation
  */
 export * from './dockerfile';
-export * from './droppedFields';
-export * from './kubeClient';
 export * from './kustomize';
 export * from './manifests';
 export * from './paths';

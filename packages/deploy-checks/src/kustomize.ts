@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
-import { KubeObject } from './kubeClient';
+import { KubeObject, parseObjects } from '@internal/template-checks';
 
 const execFileAsync = promisify(execFile);
 
@@ -183,27 +183,6 @@ export function applyReplicas(objects: KubeObject[], replicas: Replicas[]) {
   }
 }
 
-/** Parses a multi-document YAML stream into Kubernetes objects. */
-export function parseObjects(text: string, source: string): KubeObject[] {
-  const objects: KubeObject[] = [];
-  for (const doc of YAML.parseAllDocuments(text)) {
-    if (doc.errors.length) {
-      throw new Error(
-        `${source}: invalid YAML: ${doc.errors.map(e => e.message).join('; ')}`,
-      );
-    }
-    const value = doc.toJS() as KubeObject | null;
-    if (value === null || value === undefined) continue;
-    if (!value.apiVersion || !value.kind || !value.metadata?.name) {
-      throw new Error(
-        `${source}: a document is not a Kubernetes object (apiVersion, kind, metadata.name)`,
-      );
-    }
-    objects.push(value);
-  }
-  return objects;
-}
-
 /**
  * `kubectl kustomize <kustomizeDir>/<overlay>` on an adapted temporary copy of
  * `kustomizeDir`, with the overlays' `replicas:` applied to the output.
@@ -247,25 +226,3 @@ export async function renderOverlay(
   }
 }
 
-/** API versions newer than Kubernetes 1.20 → the 1.20 version with the same fields. */
-const KUBE_120_EQUIVALENTS: Record<string, Record<string, string>> = {
-  PodDisruptionBudget: { 'policy/v1': 'policy/v1beta1' },
-};
-
-/**
- * The objects as a 1.20 apiserver takes them: kinds newer than 1.20 get the
- * 1.20 API version of the same schema (copies; every change is listed).
- */
-export function adaptForKube120(objects: KubeObject[]): {
-  objects: KubeObject[];
-  changes: string[];
-} {
-  const changes: string[] = [];
-  const adapted = objects.map(o => {
-    const to = KUBE_120_EQUIVALENTS[o.kind]?.[o.apiVersion];
-    if (!to) return o;
-    changes.push(`${o.kind}/${o.metadata.name}: ${o.apiVersion} → ${to}`);
-    return { ...o, apiVersion: to };
-  });
-  return { objects: adapted, changes };
-}

@@ -1,7 +1,9 @@
 /**
- * A minimal client for a real kube-apiserver: discovery, create, and
- * server-side apply with `dryRun=All` (the apiserver runs admission, defaulting,
- * schema validation and pruning, then persists nothing).
+ * A minimal client for a real kube-apiserver: discovery, create (for real and
+ * with `dryRun=All`), server-side apply with `dryRun=All` (the apiserver runs
+ * admission, defaulting, schema validation and pruning, then persists
+ * nothing), any other request, with one bearer token. Shared by the template
+ * checks and the portal's deploy checks.
  */
 import https from 'node:https';
 
@@ -44,6 +46,11 @@ export class KubeClient {
   private readonly discovery = new Map<string, ApiResource[]>();
 
   constructor(private readonly target: KubeTarget) {}
+
+  /** The same apiserver with another bearer token. */
+  withToken(token: string): KubeClient {
+    return new KubeClient({ ...this.target, token });
+  }
 
   request(
     method: string,
@@ -93,12 +100,27 @@ export class KubeClient {
     });
   }
 
+  /** `/api/v1` or `/apis/<group>/<version>` */
+  static groupVersionPath(apiVersion: string): string {
+    return apiVersion.includes('/')
+      ? `/apis/${apiVersion}`
+      : `/api/${apiVersion}`;
+  }
+
+  /** Whether the apiserver serves this group/version (and this resource in it). */
+  async serves(apiVersion: string, plural?: string): Promise<boolean> {
+    try {
+      const resources = await this.resourcesOf(apiVersion);
+      return plural === undefined || resources.some(r => r.name === plural);
+    } catch {
+      return false;
+    }
+  }
+
   private async resourcesOf(apiVersion: string): Promise<ApiResource[]> {
     const cached = this.discovery.get(apiVersion);
     if (cached) return cached;
-    const path = apiVersion.includes('/')
-      ? `/apis/${apiVersion}`
-      : `/api/${apiVersion}`;
+    const path = KubeClient.groupVersionPath(apiVersion);
     const reply = await this.request('GET', path);
     if (reply.status !== 200 || !reply.json) {
       throw new Error(
@@ -117,7 +139,7 @@ export class KubeClient {
     this.discovery.clear();
   }
 
-  /** The REST path of the object (collection path when `withName` is false). */
+  /** The REST path of the object (its collection when `withName` is false). */
   async pathOf(obj: KubeObject, withName = true): Promise<string> {
     const resources = await this.resourcesOf(obj.apiVersion);
     const resource = resources.find(r => r.kind === obj.kind);
@@ -126,10 +148,7 @@ export class KubeClient {
         `the apiserver has no kind ${obj.kind} in ${obj.apiVersion}`,
       );
     }
-    const prefix = obj.apiVersion.includes('/')
-      ? `/apis/${obj.apiVersion}`
-      : `/api/${obj.apiVersion}`;
-    let path = prefix;
+    let path = KubeClient.groupVersionPath(obj.apiVersion);
     if (resource.namespaced) {
       if (!obj.metadata.namespace) {
         throw new Error(
@@ -141,6 +160,22 @@ export class KubeClient {
     path += `/${resource.name}`;
     if (withName) path += `/${encodeURIComponent(obj.metadata.name)}`;
     return path;
+  }
+
+  /** Creates the object for real. */
+  async create(obj: KubeObject): Promise<KubeReply> {
+    return this.request('POST', await this.pathOf(obj, false), obj);
+  }
+
+  /** Creates the object for real; fails unless the apiserver answers 201. */
+  async mustCreate(obj: KubeObject): Promise<Record<string, unknown>> {
+    const reply = await this.create(obj);
+    if (reply.status !== 201 || !reply.json) {
+      throw new Error(
+        `creating ${describeObject(obj)} failed: ${statusMessage(reply)}`,
+      );
+    }
+    return reply.json;
   }
 
   /** Creates the object for real (used for namespaces and CRDs). 409 counts as done. */
@@ -157,7 +192,7 @@ export class KubeClient {
     }
   }
 
-  /** Create with dryRun=All: admission, defaulting and validation; persists nothing. */
+  /** Create with `dryRun=All`: admission, defaulting and validation; persists nothing. */
   async dryRunCreate(obj: KubeObject): Promise<KubeReply> {
     const path = `${await this.pathOf(
       obj,
@@ -180,7 +215,7 @@ export function describeObject(obj: KubeObject): string {
   return `${obj.apiVersion} ${obj.kind} ${ns}${obj.metadata?.name}`;
 }
 
-/** The apiserver's Status message (with causes) or the raw body. */
+/** The apiserver's Status message (with causes) or the start of the raw body. */
 export function statusMessage(reply: KubeReply): string {
   const json = reply.json;
   if (json && json.kind === 'Status') {
