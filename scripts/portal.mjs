@@ -89,7 +89,7 @@ function run(tc, cmd, cmdArgs, opts = {}) {
 async function test() {
   const t0 = Date.now();
   const tc = setup();
-  ensureDebianPackages(['docker-registry', 'openssl', 'python3', 'chromium', 'prometheus', 'git', 'openjdk-17-jre-headless', 'python3-fastapi', 'python3-uvicorn', 'python3-torch', 'python3-prometheus-client'], { why: 'the test environment' });
+  ensureDebianPackages(['docker-registry', 'openssl', 'python3', 'chromium', 'prometheus', 'git', 'openjdk-17-jre-headless', 'python3-fastapi', 'python3-uvicorn', 'python3-torch', 'python3-prometheus-client', 'postgresql', 'redis-server'], { why: 'the test environment' });
   if (run(tc, 'bash', ['scripts/provision/kube-apiserver.sh']) !== 0) {
     throw new Error('provisioning kube-apiserver failed (scripts/provision/kube-apiserver.sh)');
   }

@@ -12,7 +12,7 @@ import { kubeBinaries } from '@internal/test-env';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeObject } from '@internal/template-checks';
+import { KubeObject } from '@internal/test-env';
 import { renderOverlay } from './kustomize';
 import {
   configArgs,

@@ -17,9 +17,9 @@ import {
   KubeObject,
   adaptForKube120,
   describeObject,
-  droppedFields,
   statusMessage,
-} from '@internal/template-checks';
+} from '@internal/test-env';
+import { droppedFields } from '@internal/template-checks';
 import { renderOverlay } from './kustomize';
 import { find, one } from './manifests';
 import { OVERLAYS, Overlay, deployDir } from './paths';

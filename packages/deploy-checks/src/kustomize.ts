@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
-import { KubeObject, parseObjects } from '@internal/template-checks';
+import { KubeObject, parseObjects } from '@internal/test-env';
 
 const execFileAsync = promisify(execFile);
 

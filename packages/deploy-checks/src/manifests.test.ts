@@ -7,7 +7,7 @@ import { startTestBackend } from '@backstage/backend-test-utils';
 import { kubeBinaries } from '@internal/test-env';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { KubeObject } from '@internal/template-checks';
+import { KubeObject } from '@internal/test-env';
 import { RenderedOverlay, renderOverlay } from './kustomize';
 import {
   Container,

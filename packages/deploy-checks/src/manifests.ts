@@ -4,7 +4,7 @@
  * environment a container ends up with.
  */
 import path from 'node:path';
-import { KubeObject } from '@internal/template-checks';
+import { KubeObject } from '@internal/test-env';
 
 export interface ContainerPort {
   name?: string;

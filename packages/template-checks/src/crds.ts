@@ -6,7 +6,7 @@
  * pruned by the apiserver and caught by the pruned-field check; parts the
  * templates do not use keep `x-kubernetes-preserve-unknown-fields`.
  */
-import { KubeObject } from './kubeClient';
+import { KubeObject } from '@internal/test-env';
 
 type Schema = Record<string, unknown>;
 

@@ -12,8 +12,8 @@ import {
   installCrds,
   kubeClientFor,
 } from './kubeChecks';
-import { KubeClient, KubeObject } from './kubeClient';
-import { adaptForKube120, renderOverlay } from './kustomize';
+import { KubeClient, KubeObject } from '@internal/test-env';
+import { adaptForKube120, renderOverlay } from '@internal/test-env';
 
 jest.setTimeout(90_000);
 

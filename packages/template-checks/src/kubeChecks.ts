@@ -11,7 +11,7 @@ import {
   KubeClient,
   KubeObject,
   statusMessage,
-} from './kubeClient';
+} from '@internal/test-env';
 import { droppedFields } from './prunedFields';
 
 export interface DryRunOutcome {

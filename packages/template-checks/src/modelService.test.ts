@@ -35,13 +35,13 @@ import {
   installCrds,
   kubeClientFor,
 } from './kubeChecks';
-import { KubeClient, KubeObject } from './kubeClient';
+import { KubeClient, KubeObject } from '@internal/test-env';
 import {
   adaptForKube120,
   parseObjects,
   renderOverlay,
   RenderedOverlay,
-} from './kustomize';
+} from '@internal/test-env';
 import {
   Combination,
   combinations,

@@ -9,7 +9,7 @@
  * Each check returns a list of problems (empty when the manifests are right),
  * so a failing test names every deviation at once.
  */
-import { KubeObject } from './kubeClient';
+import { KubeObject } from '@internal/test-env';
 import { Runtime } from './matrix';
 
 export interface Expectations {

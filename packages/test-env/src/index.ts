@@ -8,3 +8,5 @@ export * from './registry';
 export * from './kube';
 export * from './prometheus';
 export * from './fastapi';
+export * from './kubeClient';
+export * from './kustomize';

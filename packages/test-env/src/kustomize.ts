@@ -147,7 +147,7 @@ export async function renderOverlay(
   overlayPath: string,
 ): Promise<RenderedOverlay> {
   const tmp = fs.mkdtempSync(
-    path.join(os.tmpdir(), 'template-checks-kustomize-'),
+    path.join(os.tmpdir(), 'test-env-kustomize-'),
   );
   try {
     const copy = path.join(tmp, 'app');
