@@ -47,6 +47,13 @@ export interface RunningPrometheus {
   ): Promise<void>;
   /** Unix time in seconds of the newest scrape of `job` (the `up` sample). */
   lastScrapeTime(job: string): Promise<number>;
+  /**
+   * Replaces the scrape targets: rewrites the config and sends SIGHUP, as
+   * service discovery would when pods come and go (e.g. a target's `pod`
+   * label follows the pod that now serves). Resolves once the new config is
+   * loaded (`prometheus_config_last_reload_successful` and a newer reload time).
+   */
+  setScrapeTargets(targets: ScrapeTarget[]): Promise<void>;
   /** Runs an instant query and returns the raw JSON answer (for tests of the harness itself). */
   rawQuery(promql: string): Promise<unknown>;
   /** Stops the process, keeping port and data (for "Prometheus is down" tests). */
@@ -313,12 +320,37 @@ export async function startPrometheus(
     throw e;
   }
 
+  let targets = options.scrapeTargets;
+  // Prometheus' own /metrics (it does not scrape itself here).
+  const reloadTime = async (): Promise<number> => {
+    const res = await getJson(`${url}/metrics`);
+    const match =
+      /^prometheus_config_last_reload_success_timestamp_seconds\s+(\S+)/m.exec(
+        String(res.body),
+      );
+    return match ? Number(match[1]) : 0;
+  };
   return {
     url,
     port,
+    async setScrapeTargets(next) {
+      const before = await reloadTime();
+      targets = next;
+      fs.writeFileSync(configPath, scrapeConfig(next, interval));
+      if (!child?.pid) return; // killed: the next start reads the new file
+      // Reload times have a 1 s resolution: make sure "newer" can be seen.
+      await new Promise(r => setTimeout(r, Math.max(0, before * 1000 + 1000 - Date.now())));
+      child.kill('SIGHUP');
+      await waitFor(
+        'Prometheus to reload its config',
+        async () => (await reloadTime()) > before,
+        10_000,
+        100,
+      );
+    },
     async waitForScrapes(count, opts = {}) {
       const before = await scrapeCounts();
-      const jobs = options.scrapeTargets.map(t => t.job);
+      const jobs = targets.map(t => t.job);
       let last = before;
       await waitFor(
         `${count} more scrape(s) of ${jobs.join(', ')}`,
