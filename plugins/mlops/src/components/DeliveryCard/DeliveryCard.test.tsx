@@ -220,4 +220,29 @@ describe('DeliveryCard', () => {
     expect(screen.queryByText(/Request failed/)).not.toBeInTheDocument();
     expect(health.calls).toHaveLength(2);
   });
+
+  it('reads again on its own while on screen, so a delivery can be watched moving', async () => {
+    const health = fakeHealthApi(brokenDelivery(), healthyDelivery());
+    await renderCard(<DeliveryCard refreshMs={300} />, { health });
+
+    expect(await screen.findByText('Broken at: Synced')).toBeInTheDocument();
+    // No click: the next answer replaces the first one.
+    expect(
+      await screen.findByText(
+        'Delivers end to end: 3/3 pods ready on :a1b2c3d',
+      ),
+    ).toBeInTheDocument();
+    expect(screen.queryByText('Broken at: Synced')).not.toBeInTheDocument();
+    expect(health.calls.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('does not read again with refreshMs 0', async () => {
+    const health = fakeHealthApi(brokenDelivery(), healthyDelivery());
+    await renderCard(<DeliveryCard refreshMs={0} />, { health });
+
+    expect(await screen.findByText('Broken at: Synced')).toBeInTheDocument();
+    await new Promise(r => setTimeout(r, 700));
+    expect(screen.getByText('Broken at: Synced')).toBeInTheDocument();
+    expect(health.calls).toHaveLength(1);
+  });
 });

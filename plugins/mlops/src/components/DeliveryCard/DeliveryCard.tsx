@@ -24,9 +24,16 @@ import { CheckedAt, EntityHealthCard, shownStatus } from '../common/cardParts';
 export interface DeliveryCardProps {
   /** Card title; defaults to "Delivery". */
   title?: string;
+  /**
+   * How often the card asks the backend again while it is on screen, so a
+   * delivery can be watched moving (default 10 000 ms; 0 turns it off). The
+   * backend serves from its own caches: this does not multiply upstream calls.
+   */
+  refreshMs?: number;
 }
 
 const DEFAULT_TITLE = 'Delivery';
+const DEFAULT_REFRESH_MS = 10_000;
 
 /** The annotations any of which lets the chain read at least one step. */
 export const DELIVERY_ANNOTATIONS = [
@@ -86,6 +93,7 @@ export function DeliveryCard(props: DeliveryCardProps) {
       title={props.title ?? DEFAULT_TITLE}
       isAvailable={isDeliveryAvailable}
       annotation={DELIVERY_ANNOTATIONS}
+      refreshMs={props.refreshMs ?? DEFAULT_REFRESH_MS}
     >
       {health => <DeliveryContent health={health} />}
     </EntityHealthCard>
