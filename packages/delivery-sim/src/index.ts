@@ -1,3 +1,4 @@
 export * from './types';
 export * from './breaks';
 export * from './git';
+export * from './build';

@@ -223,7 +223,11 @@ export class Renderer {
                   }),
                   999,
                 ),
-                prop('authorEmail', `${c.author ?? 'dev'}@example.test`, 999),
+                prop(
+                  'authorEmail',
+                  c.authorEmail ?? `${c.author ?? 'dev'}@example.test`,
+                  999,
+                ),
                 prop('comment', `${c.msg}\n`, 999),
                 prop('id', c.commitId, 999),
                 prop('msg', c.msg, 999),
@@ -378,9 +382,11 @@ export class Renderer {
         ]),
       );
     }
+    const blocker = this.world.blockedBy(item);
+    const blocked = Boolean(blocker) && item.leaveAt <= now;
     const props = [
       prop('actions', actions),
-      prop('blocked', false),
+      prop('blocked', blocked),
       prop('buildable', false),
       prop('id', item.id),
       prop('inQueueSince', item.inQueueSince),
@@ -395,28 +401,38 @@ export class Renderer {
       prop('stuck', false),
       prop('task', () => this.job(job)),
       prop('url', `queue/item/${item.id}/`),
-      prop(
-        'why',
-        left
-          ? null
-          : `In the quiet period. Expires in ${formatSpan(item.leaveAt - now)}`,
-      ),
+      prop('why', left ? null : this.why(item, blocked ? blocker : undefined)),
     ];
     if (left) {
       props.push(
-        prop('cancelled', false),
+        prop('cancelled', item.cancelled ?? false),
         prop(
           'executable',
           item.build ? () => this.build(job, item.build!) : null,
         ),
       );
-    } else {
+    } else if (!blocked) {
       props.push(prop('timestamp', item.leaveAt));
     }
-    return new Bean(
-      left ? 'hudson.model.Queue$LeftItem' : 'hudson.model.Queue$WaitingItem',
-      props,
-    );
+    let cls = 'hudson.model.Queue$WaitingItem';
+    if (left) cls = 'hudson.model.Queue$LeftItem';
+    else if (blocked) cls = 'hudson.model.Queue$BlockedItem';
+    return new Bean(cls, props);
+  }
+
+  /** `Queue.Item.getWhy`: the quiet period, or `BlockedBecauseOfBuildInProgress`. */
+  private why(item: QueueItem, blocker: JenkinsBuild | undefined): string {
+    const now = this.world.now();
+    if (!blocker)
+      return `In the quiet period. Expires in ${formatSpan(
+        item.leaveAt - now,
+      )}`;
+    const estimate = this.world.estimatedDuration(item.job);
+    const eta =
+      estimate > 0
+        ? ` (ETA: ${formatSpan(blocker.timestamp + estimate - now)})`
+        : '';
+    return `Build #${blocker.number} is already in progress${eta}`;
   }
 
   queueBean(): Bean {

@@ -9,6 +9,7 @@ import { SimHandler, SimRequest } from '../common/server';
 import { sendEmpty, sendJson, sendText } from '../common/respond';
 import { exportBean } from './bean';
 import { ConfigXmlError, classify } from './configXml';
+import { consoleText, sendProgressiveText } from './console';
 import { validateJenkinsfile } from './declarative';
 import { errorPage, failure, htmlPage } from './pages';
 import { Renderer } from './render';
@@ -297,12 +298,11 @@ function buildRoutes(
     return;
   }
   if (m === 'GET' && is('consoleText')) {
-    const lines = [
-      ...build.causes.map(c => c.shortDescription),
-      ...build.stages.map(s => `[Pipeline] stage (${s.name})`),
-      build.building ? '' : `Finished: ${build.result}`,
-    ];
-    sendText(call.res, 200, `${lines.join('\n')}\n`);
+    sendText(call.res, 200, consoleText(build));
+    return;
+  }
+  if (m === 'GET' && is('logText', 'progressiveText')) {
+    sendProgressiveText(call.res, build, call.req.query.get('start'));
     return;
   }
   throw new HttpFail(404, 'Not Found');

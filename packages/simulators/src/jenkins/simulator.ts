@@ -8,12 +8,14 @@ import { RecordedRequest, startSimServer } from '../common/server';
 import { clone } from '../common/respond';
 import { errorPage } from './pages';
 import { createJenkinsHandler } from './routes';
+import { BuildRunner, BuildRunners, TriggerCause, causeOf } from './runner';
 import { JenkinsSecurity } from './security';
 import {
   JenkinsBuild,
   JenkinsJob,
   JenkinsWorld,
   encodeBranchName,
+  isContainer,
 } from './state';
 import { BuildResult, BuildSeed, JenkinsUser, JobSeed, JobType } from './types';
 
@@ -55,6 +57,21 @@ export interface JenkinsJobInfo {
   children: string[];
 }
 
+/** A build queued by `triggerBuild`, once it left the queue. */
+export interface TriggeredBuild {
+  queueId: number;
+  number: number;
+}
+
+export interface TriggerBuildOptions {
+  /** Default: an SCM change (`hudson.triggers.SCMTrigger$SCMTriggerCause`), as a push webhook. */
+  cause?: TriggerCause;
+  /** Parameter values (a parameterized job's defaults fill the rest). */
+  parameters?: Record<string, string | boolean>;
+  /** Quiet period (default: the simulator's `quietPeriodMs`). */
+  quietPeriodMs?: number;
+}
+
 export interface JenkinsSimulator {
   /** `http://127.0.0.1:<port>` */
   url: string;
@@ -85,6 +102,23 @@ export interface JenkinsSimulator {
   tick(ms: number): void;
   /** Basic auth header value for a user's API token (crumb-exempt). */
   tokenAuth(username?: string): string;
+  /**
+   * Hands every later build of the job to `runner` (undefined gives the job
+   * back to the simulator). Owned jobs build one at a time; their queue items
+   * leave on their own when the quiet period is over.
+   */
+  setBuildRunner(fullName: string, runner: BuildRunner | undefined): void;
+  /**
+   * Queues a build as an SCM push (or webhook) would; resolves once the item
+   * leaves the queue, with the build number (an identical waiting item is
+   * reused, as `Queue.schedule2`). Rejects if the item is cancelled.
+   */
+  triggerBuild(
+    fullName: string,
+    options?: TriggerBuildOptions,
+  ): Promise<TriggeredBuild>;
+  /** Cancels the job's waiting queue items (`Queue.cancel`); returns how many. */
+  cancelQueueItems(fullName: string): number;
 }
 
 export async function startJenkinsSimulator(
@@ -108,13 +142,15 @@ export async function startJenkinsSimulator(
     options.crumbs ?? true,
   );
   const version = options.version ?? '2.528.2';
+  const runners = new BuildRunners(world);
+  const quietPeriodMs = options.quietPeriodMs ?? 5_000;
   const server = await startSimServer({
     name: 'jenkins',
     handler: createJenkinsHandler({
       world,
       security,
       version,
-      quietPeriodMs: options.quietPeriodMs ?? 5_000,
+      quietPeriodMs,
     }),
     errorResponse: (_req, res, status) => {
       res.setHeader('X-Jenkins', version);
@@ -133,7 +169,10 @@ export async function startJenkinsSimulator(
 
   return {
     url: server.url,
-    stop: () => server.stop(),
+    stop: async () => {
+      runners.stop();
+      await server.stop();
+    },
     setFault: f => server.setFault(f),
     requests: () => server.requests(),
     resetRequests: () => server.resetRequests(),
@@ -185,6 +224,47 @@ export async function startJenkinsSimulator(
       };
     },
     tick: ms => world.tick(ms),
+    setBuildRunner(fullName, runner) {
+      const job = find(fullName);
+      if (isContainer(job))
+        throw new Error(`jenkins simulator: ${fullName} has no builds`);
+      runners.set(job, runner);
+    },
+    async triggerBuild(fullName, opts = {}) {
+      const job = find(fullName);
+      if (isContainer(job))
+        throw new Error(`jenkins simulator: ${fullName} has no builds`);
+      if (job.disabled)
+        throw new Error(`jenkins simulator: ${fullName} is not buildable`);
+      let parameters = opts.parameters;
+      if (job.parameters.length > 0) {
+        parameters = {};
+        for (const def of job.parameters)
+          parameters[def.name] =
+            opts.parameters?.[def.name] ??
+            def.defaultValue ??
+            (def.type === 'boolean' ? false : '');
+      }
+      const { item } = world.schedule(
+        job,
+        opts.quietPeriodMs ?? quietPeriodMs,
+        [causeOf(opts.cause)],
+        parameters,
+      );
+      runners.wake(item);
+      return runners.whenLeft(item);
+    },
+    cancelQueueItems(fullName) {
+      const job = find(fullName);
+      let n = 0;
+      for (const item of [...world.queue.values()]) {
+        if (item.job === job && item.state === 'waiting') {
+          world.cancel(item);
+          n++;
+        }
+      }
+      return n;
+    },
     tokenAuth(username = users[0].username) {
       const u = users.find(x => x.username === username);
       if (!u?.apiToken)

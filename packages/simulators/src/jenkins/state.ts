@@ -44,6 +44,8 @@ export interface JenkinsBuild {
   /** Builds the simulator runs itself. */
   plannedEnd?: number;
   plannedResult?: BuildResult;
+  /** Builds an external runner owns (see runner.ts): their console lines. */
+  log?: string[];
 }
 
 export interface JenkinsJob {
@@ -76,6 +78,20 @@ export interface QueueItem {
   state: 'waiting' | 'left';
   build?: JenkinsBuild;
   leftAt?: number;
+  /** Left the queue without a build (`Queue.cancel`). */
+  cancelled?: boolean;
+}
+
+/**
+ * Hooks of builds an external runner owns (runner.ts). An owned job builds
+ * one at a time (`disableConcurrentBuilds()`): later items wait, blocked.
+ */
+export interface ExternalBuilds {
+  owns(job: JenkinsJob): boolean;
+  /** An item was queued (or an identical one was found) for an owned job. */
+  scheduled(item: QueueItem): void;
+  /** An item left the queue: with a build, or cancelled. */
+  left(item: QueueItem): void;
 }
 
 export interface WorldOptions {
@@ -166,6 +182,8 @@ export class JenkinsWorld {
   readonly queue = new Map<number, QueueItem>();
   private nextQueueId = 1;
   private offsetMs = 0;
+  /** Set by the runner host (runner.ts). */
+  external?: ExternalBuilds;
 
   constructor(readonly options: WorldOptions) {
     this.root = {
@@ -336,7 +354,18 @@ export class JenkinsWorld {
         JSON.stringify(i.parameters ?? null) ===
           JSON.stringify(parameters ?? null),
     );
-    if (same) return { item: same, existing: true };
+    const owned = this.external?.owns(job) ?? false;
+    if (same) {
+      if (owned) {
+        // Queue.scheduleInternal: a duplicate keeps the shorter wait
+        same.leaveAt = Math.min(
+          same.leaveAt,
+          this.now() + Math.max(0, delayMs),
+        );
+        this.external!.scheduled(same);
+      }
+      return { item: same, existing: true };
+    }
     const now = this.now();
     const item: QueueItem = {
       id: this.nextQueueId++,
@@ -348,7 +377,24 @@ export class JenkinsWorld {
       state: 'waiting',
     };
     this.queue.set(item.id, item);
+    if (owned) this.external!.scheduled(item);
     return { item, existing: false };
+  }
+
+  /** The running build an item of an owned job waits for, if any. */
+  blockedBy(item: QueueItem): JenkinsBuild | undefined {
+    if (item.state !== 'waiting' || !this.external?.owns(item.job))
+      return undefined;
+    return item.job.builds.find(b => b.building);
+  }
+
+  /** `Queue.cancel`: the item leaves without a build. */
+  cancel(item: QueueItem): void {
+    if (item.state !== 'waiting') return;
+    item.state = 'left';
+    item.cancelled = true;
+    item.leftAt = this.now();
+    this.external?.left(item);
   }
 
   /** Applies every transition due at `now()`, oldest first. */
@@ -357,7 +403,15 @@ export class JenkinsWorld {
     const due = [...this.queue.values()]
       .filter(i => i.state === 'waiting' && i.leaveAt <= now)
       .sort((a, b) => a.leaveAt - b.leaveAt);
-    for (const item of due) this.start(item);
+    for (const item of due) {
+      if (this.external?.owns(item.job)) {
+        if (this.blockedBy(item)) continue;
+        this.startOwned(item);
+      } else {
+        this.start(item);
+      }
+      this.external?.left(item);
+    }
     for (const job of this.allJobs()) {
       for (const b of job.builds) {
         if (b.building && b.plannedEnd !== undefined && b.plannedEnd <= now)
@@ -416,6 +470,32 @@ export class JenkinsWorld {
     item.state = 'left';
     item.build = build;
     item.leftAt = item.leaveAt;
+  }
+
+  /** A build of an owned job: empty until its runner records checkout, stages and result. */
+  private startOwned(item: QueueItem) {
+    const job = item.job;
+    const now = this.now();
+    const build: JenkinsBuild = {
+      number: job.nextBuildNumber,
+      result: null,
+      building: true,
+      timestamp: now,
+      duration: 0,
+      description: null,
+      causes: item.causes,
+      parameters: item.parameters,
+      scm: [],
+      stages: [],
+      changes: [],
+      queueId: item.id,
+      log: job.type === 'pipeline' ? ['[Pipeline] Start of Pipeline'] : [],
+    };
+    job.builds.push(build);
+    job.nextBuildNumber = build.number + 1;
+    item.state = 'left';
+    item.build = build;
+    item.leftAt = now;
   }
 
   private finish(b: JenkinsBuild) {

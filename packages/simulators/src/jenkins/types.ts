@@ -51,6 +51,8 @@ export interface ChangeSeed {
   commitId: string;
   msg: string;
   author?: string;
+  /** Default `<author>@example.test`. */
+  authorEmail?: string;
   timestamp?: number;
 }
 

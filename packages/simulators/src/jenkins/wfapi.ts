@@ -2,7 +2,7 @@
  * Pipeline Stage View REST (`wfapi`): `JobExt` describe, `runs` (at most 10,
  * newest first, no paging, `since=#N` stops at N), and `RunExt` with stages
  * whose status is a `StatusExt` value (FAILED, not FAILURE). Running builds
- * report `endTimeMillis` = now.
+ * report `endTimeMillis` = now, running stages their time so far.
  */
 import { JenkinsBuild, JenkinsJob, JenkinsWorld } from './state';
 import { StageStatus } from './types';
@@ -67,6 +67,10 @@ export class StageView {
       offset = start + duration;
       let status: StageStatus = s.status;
       let durationMillis = duration;
+      if (status === 'IN_PROGRESS' && s.durationMillis === undefined) {
+        // a stage a runner is still running: its time so far
+        durationMillis = Math.max(0, elapsed - start);
+      }
       if (b.building && b.plannedEnd !== undefined) {
         // a build the simulator runs: stages appear as time passes
         if (start > elapsed) break;
