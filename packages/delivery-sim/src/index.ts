@@ -2,3 +2,5 @@ export * from './types';
 export * from './breaks';
 export * from './git';
 export * from './build';
+export * from './kubelet';
+export * from './serving';
