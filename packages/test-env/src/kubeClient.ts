@@ -2,8 +2,9 @@
  * A minimal client for a real kube-apiserver: discovery, create (for real and
  * with `dryRun=All`), server-side apply with `dryRun=All` (the apiserver runs
  * admission, defaulting, schema validation and pruning, then persists
- * nothing), any other request, with one bearer token. Shared by the template
- * checks and the portal's deploy checks.
+ * nothing) or for real, get/list/delete, any other request, with one bearer
+ * token. Shared by the template checks, the portal's deploy checks and the
+ * delivery loop's GitOps controller (simulator).
  */
 import https from 'node:https';
 
@@ -34,10 +35,32 @@ export interface KubeTarget {
   token: string;
 }
 
-interface ApiResource {
+export interface ApiResource {
+  /** plural, e.g. `deployments` */
   name: string;
   kind: string;
   namespaced: boolean;
+}
+
+/** Enough of an object to find it: apiVersion, kind, name and (namespaced) namespace. */
+export interface KubeObjectRef {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+}
+
+export interface ApplyOptions {
+  fieldManager: string;
+  /** take over fields other managers own (`force=true`) */
+  force?: boolean;
+  /** `dryRun=All`: validate, persist nothing */
+  dryRun?: boolean;
+}
+
+export interface ListOptions {
+  /** omitted: all namespaces (namespaced kinds) */
+  namespace?: string;
+  labelSelector?: string;
 }
 
 export const FIELD_MANAGER = 'template-checks';
@@ -139,8 +162,20 @@ export class KubeClient {
     this.discovery.clear();
   }
 
+  /** The API resource of a kind (from discovery), or undefined when not served. */
+  async resourceOf(
+    apiVersion: string,
+    kind: string,
+  ): Promise<ApiResource | undefined> {
+    try {
+      return (await this.resourcesOf(apiVersion)).find(r => r.kind === kind);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The REST path of the object (its collection when `withName` is false). */
-  async pathOf(obj: KubeObject, withName = true): Promise<string> {
+  async pathOf(obj: KubeObjectRef, withName = true): Promise<string> {
     const resources = await this.resourcesOf(obj.apiVersion);
     const resource = resources.find(r => r.kind === obj.kind);
     if (!resource) {
@@ -199,6 +234,59 @@ export class KubeClient {
       false,
     )}?dryRun=All&fieldManager=${FIELD_MANAGER}`;
     return this.request('POST', path, obj);
+  }
+
+  /** Server-side apply (`PATCH application/apply-patch+yaml`), for real unless `dryRun`. */
+  async apply(obj: KubeObject, options: ApplyOptions): Promise<KubeReply> {
+    const query = new URLSearchParams({ fieldManager: options.fieldManager });
+    if (options.force) query.set('force', 'true');
+    if (options.dryRun) query.set('dryRun', 'All');
+    return this.request(
+      'PATCH',
+      `${await this.pathOf(obj)}?${query}`,
+      obj,
+      'application/apply-patch+yaml',
+    );
+  }
+
+  /** GET of one object (404 when it does not exist). */
+  async get(ref: KubeObjectRef): Promise<KubeReply> {
+    return this.request('GET', await this.pathOf(ref));
+  }
+
+  /** DELETE of one object (background propagation by default). */
+  async delete(
+    ref: KubeObjectRef,
+    propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background',
+  ): Promise<KubeReply> {
+    return this.request('DELETE', await this.pathOf(ref), {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      propagationPolicy,
+    });
+  }
+
+  /** Lists a kind (in one namespace or all), optionally by label selector. */
+  async list(
+    apiVersion: string,
+    kind: string,
+    options: ListOptions = {},
+  ): Promise<KubeReply> {
+    const resource = await this.resourceOf(apiVersion, kind);
+    if (!resource) {
+      throw new Error(`the apiserver has no kind ${kind} in ${apiVersion}`);
+    }
+    let path = KubeClient.groupVersionPath(apiVersion);
+    if (resource.namespaced && options.namespace) {
+      path += `/namespaces/${encodeURIComponent(options.namespace)}`;
+    }
+    path += `/${resource.name}`;
+    if (options.labelSelector) {
+      path += `?${new URLSearchParams({
+        labelSelector: options.labelSelector,
+      })}`;
+    }
+    return this.request('GET', path);
   }
 
   /** Server-side apply with dryRun=All: validates, persists nothing. */

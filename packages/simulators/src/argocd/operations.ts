@@ -2,14 +2,18 @@
  * The simulated application controller for sync and rollback operations:
  * `.operation` set → `operationState.phase: Running` → `Succeeded`/`Failed`,
  * `.operation` cleared, history appended (id from 0, oldest first, cut to
- * `revisionHistoryLimit`, default 10).
+ * `revisionHistoryLimit`, default 10). With a sync handler set, an external
+ * controller performs the operation and the result is the handler's.
  */
 import crypto from 'node:crypto';
+import { clone } from '../common/respond';
 import { TimerSet } from '../common/timers';
 import { ArgoError, GrpcCode } from './errors';
+import { SyncHandler, SyncOutcome, SyncResourceRef } from './handler';
 import {
   ArgoStore,
   isAutomated,
+  mergeStatus,
   primarySource,
   resourceKey,
   rfc3339,
@@ -36,6 +40,8 @@ const DEFAULT_HISTORY_LIMIT = 10;
 
 export class OperationRunner {
   private readonly pending = new Map<string, () => void>();
+  private handler?: SyncHandler;
+  private resolverOverride?: RevisionResolver;
 
   constructor(
     private readonly store: ArgoStore,
@@ -43,6 +49,16 @@ export class OperationRunner {
     private readonly timing: OperationTiming,
     private readonly resolver?: RevisionResolver,
   ) {}
+
+  /** An external controller that performs operations (undefined: simulate them). */
+  setHandler(handler: SyncHandler | undefined): void {
+    this.handler = handler;
+  }
+
+  /** A resolver consulted before the one given at start (undefined: remove it). */
+  setResolverOverride(resolver: RevisionResolver | undefined): void {
+    this.resolverOverride = resolver;
+  }
 
   /** Resolves a branch/tag to a commit SHA; Helm chart sources keep the chart version. */
   resolveRevision(
@@ -54,6 +70,7 @@ export class OperationRunner {
     if (SHA.test(rev)) return rev.toLowerCase();
     const repo = source?.repoURL ?? '';
     return (
+      this.resolverOverride?.(repo, rev) ??
       this.resolver?.(repo, rev) ??
       crypto.createHash('sha1').update(`${repo}#${rev}`).digest('hex')
     );
@@ -68,6 +85,7 @@ export class OperationRunner {
     app: ArgoApplication,
     op: Operation,
     kind: 'sync' | 'rollback',
+    extra: { historyId?: number } = {},
   ): ArgoApplication {
     if (app.operation) {
       throw new ArgoError(
@@ -91,11 +109,31 @@ export class OperationRunner {
           startedAt: rfc3339(),
         };
       });
-      const cancelFinish = this.timers.after(this.timing.durationMs, () => {
-        this.pending.delete(key);
-        this.finish(name, namespace, op, kind);
-      });
-      this.pending.set(key, cancelFinish);
+      const simulate = () => {
+        const cancelFinish = this.timers.after(this.timing.durationMs, () => {
+          this.pending.delete(key);
+          this.finish(name, namespace, op, kind);
+        });
+        this.pending.set(key, cancelFinish);
+      };
+      const handler = this.handler;
+      const entry = this.store.entry(name, namespace);
+      if (
+        !handler ||
+        !entry ||
+        entry.app.operation !== op ||
+        entry.failNextSync
+      ) {
+        simulate();
+        return;
+      }
+      this.pending.delete(key);
+      void this.runHandler(handler, entry.app, op, kind, extra.historyId).then(
+        outcome => {
+          if (outcome) this.finishWith(name, namespace, op, outcome);
+          else simulate();
+        },
+      );
     });
     this.pending.set(key, cancelStart);
     return updated;
@@ -198,6 +236,93 @@ export class OperationRunner {
       if (status.health?.status !== 'Healthy') {
         status.health = { status: 'Healthy', lastTransitionTime: now };
       }
+    });
+  }
+
+  private async runHandler(
+    handler: SyncHandler,
+    app: ArgoApplication,
+    op: Operation,
+    kind: 'sync' | 'rollback',
+    historyId: number | undefined,
+  ): Promise<SyncOutcome | undefined> {
+    const sync = op.sync ?? {};
+    const source = sync.source ?? primarySource(app);
+    const revision = this.resolveRevision(source, sync.revision);
+    try {
+      return await handler(clone(app), {
+        kind,
+        revision,
+        prune: Boolean(sync.prune),
+        dryRun: Boolean(sync.dryRun),
+        ...(sync.resources
+          ? { resources: sync.resources as unknown as SyncResourceRef[] }
+          : {}),
+        ...(sync.source ? { source: clone(sync.source) } : {}),
+        ...(historyId !== undefined ? { historyId } : {}),
+        initiatedBy: { ...(op.initiatedBy ?? {}) },
+      });
+    } catch (e) {
+      return {
+        phase: 'Error',
+        message: (e as Error).message,
+        resources: [],
+        revision,
+      };
+    }
+  }
+
+  /** Ends the operation with the handler's outcome (one store update). */
+  private finishWith(
+    name: string,
+    namespace: string | undefined,
+    op: Operation,
+    outcome: SyncOutcome,
+  ) {
+    this.store.update(name, namespace, (a, entry) => {
+      if (a.operation !== op) return;
+      const status = (a.status = a.status ?? {});
+      const now = rfc3339();
+      const opState = status.operationState ?? {
+        operation: op,
+        phase: 'Running',
+        startedAt: now,
+      };
+      status.operationState = opState;
+      const sync = op.sync ?? {};
+      const source = sync.source ?? primarySource(a);
+      opState.phase = outcome.phase;
+      opState.message = outcome.message;
+      opState.finishedAt = now;
+      opState.syncResult = {
+        resources: clone(outcome.resources),
+        revision: outcome.revision,
+        ...(source ? { source: clone(source) } : {}),
+      };
+      delete a.operation;
+      status.reconciledAt = now;
+      if (outcome.status) mergeStatus(status, clone(outcome.status));
+      if (outcome.tree) this.store.replaceTree(entry, outcome.tree);
+      // Argo records history only for full, real, successful syncs.
+      if (
+        outcome.phase !== 'Succeeded' ||
+        sync.dryRun ||
+        (sync.resources && sync.resources.length > 0)
+      ) {
+        return;
+      }
+      const history = (status.history = status.history ?? []);
+      const nextId = history.length ? history[history.length - 1].id + 1 : 0;
+      history.push({
+        revision: outcome.revision,
+        deployedAt: now,
+        id: nextId,
+        ...(source ? { source: clone(source) } : {}),
+        deployStartedAt: opState.startedAt,
+        initiatedBy: op.initiatedBy ?? {},
+      });
+      const limit = a.spec.revisionHistoryLimit ?? DEFAULT_HISTORY_LIMIT;
+      if (history.length > limit) history.splice(0, history.length - limit);
     });
   }
 

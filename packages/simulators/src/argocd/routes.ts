@@ -220,7 +220,7 @@ function rollback(
     initiatedBy: { username: session.username },
     retry: {},
   };
-  ctx.runner.start(app, op, 'rollback');
+  ctx.runner.start(app, op, 'rollback', { historyId: id });
   sendJson(
     res,
     200,

@@ -11,10 +11,12 @@ import { grpcCodeForHttp, writeArgoError } from './errors';
 import { OperationRunner, RevisionResolver } from './operations';
 import { createArgoHandler } from './routes';
 import { IssueTokenOptions, SessionManager } from './session';
-import { ArgoStore } from './store';
+import { RequestSyncOptions, SyncHandler } from './handler';
+import { ArgoStore, mergeStatus, primarySource } from './store';
 import { assertStatusEnums } from './validate';
 import {
   ApplicationInput,
+  ApplicationSpec,
   ApplicationStatus,
   ApplicationTree,
   ArgoApplication,
@@ -71,7 +73,7 @@ export interface ArgoCdSimulator {
   ): ArgoApplication | undefined;
   applications(): ArgoApplication[];
   deleteApplication(name: string, appNamespace?: string): boolean;
-  /** Merges `partial` into `status` (one level deep for `sync`, `health`, `summary`). */
+  /** Merges `partial` into `status` (one level deep for `sync`, `health`, `summary`; `null` removes a key). */
   setStatus(
     name: string,
     partial: ApplicationStatus,
@@ -90,26 +92,30 @@ export interface ArgoCdSimulator {
   issueToken(options?: IssueTokenOptions): string;
   /** Current list resourceVersion. */
   resourceVersion(): string;
-}
-
-const MERGED_KEYS = ['sync', 'health', 'summary'] as const;
-
-function mergeStatus(
-  status: ApplicationStatus,
-  patch: ApplicationStatus,
-): ApplicationStatus {
-  for (const [k, v] of Object.entries(patch)) {
-    if (
-      (MERGED_KEYS as readonly string[]).includes(k) &&
-      v &&
-      typeof v === 'object'
-    ) {
-      status[k] = { ...(status[k] as object | undefined), ...(v as object) };
-    } else {
-      status[k] = v;
-    }
-  }
-  return status;
+  /**
+   * Lets an external controller perform sync/rollback operations (undefined:
+   * back to the simulated controller). The operation keeps its REST life
+   * cycle; its result, history entry and final status are the handler's.
+   */
+  setSyncHandler(handler: SyncHandler | undefined): void;
+  /** Resolves branches/tags for sync requests before `resolveRevision` (undefined: remove). */
+  setRevisionResolver(resolver: RevisionResolver | undefined): void;
+  /**
+   * Starts a sync operation as the application controller does (default an
+   * automated one): it shows in `.operation`/`operationState` like one a
+   * client requested. Throws when an operation is already in progress.
+   */
+  requestSync(
+    name: string,
+    options?: RequestSyncOptions,
+    appNamespace?: string,
+  ): ArgoApplication;
+  /** Replaces the app's spec (e.g. its sync policy), bumping `metadata.generation`. */
+  setSpec(
+    name: string,
+    spec: ApplicationSpec,
+    appNamespace?: string,
+  ): ArgoApplication;
 }
 
 export async function startArgoCdSimulator(
@@ -196,5 +202,41 @@ export async function startArgoCdSimulator(
       store.markFailNextSync(name, ns, message),
     issueToken: o => sessions.issue(o),
     resourceVersion: () => store.resourceVersion(),
+    setSyncHandler: handler => runner.setHandler(handler),
+    setRevisionResolver: resolver => runner.setResolverOverride(resolver),
+    requestSync(name, o = {}, ns) {
+      const app = store.get(name, ns);
+      if (!app) throw new Error(`argocd simulator: no application ${name}`);
+      const initiatedBy = o.initiatedBy ?? { automated: true };
+      // the application controller syncs an automated app to the resolved SHA itself
+      runner.checkSyncAllowed(
+        app,
+        initiatedBy.automated ? undefined : o.revision,
+      );
+      const syncOptions = app.spec.syncPolicy?.syncOptions;
+      const op = {
+        sync: {
+          revision: runner.resolveRevision(primarySource(app), o.revision),
+          ...(o.prune ? { prune: true } : {}),
+          ...(o.dryRun ? { dryRun: true } : {}),
+          ...(o.resources?.length
+            ? { resources: clone(o.resources) as unknown as Record<string, unknown>[] }
+            : {}),
+          ...(syncOptions?.length ? { syncOptions: [...syncOptions] } : {}),
+        },
+        initiatedBy: clone(initiatedBy),
+        retry: clone(app.spec.syncPolicy?.retry ?? {}),
+      };
+      runner.start(app, op, 'sync');
+      return clone(store.get(name, ns)!);
+    },
+    setSpec(name, spec, ns) {
+      const updated = store.update(name, ns, a => {
+        a.spec = { ...clone(spec), project: spec.project || 'default' };
+        a.metadata.generation = (a.metadata.generation ?? 1) + 1;
+      });
+      if (!updated) throw new Error(`argocd simulator: no application ${name}`);
+      return clone(updated);
+    },
   };
 }

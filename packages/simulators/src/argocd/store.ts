@@ -8,6 +8,7 @@ import { clone } from '../common/respond';
 import {
   ApplicationInput,
   ApplicationSource,
+  ApplicationStatus,
   ApplicationTree,
   ArgoApplication,
   HealthStatus,
@@ -170,12 +171,17 @@ export class ArgoStore {
   setTree(name: string, ns: string | undefined, tree: ApplicationTree) {
     const entry = this.entry(name, ns);
     if (!entry) throw new Error(`argocd simulator: no application ${name}`);
-    entry.tree = clone(tree);
-    for (const node of tree.nodes) {
-      if (node.health) entry.health.set(resourceKey(node), node.health);
-    }
+    this.replaceTree(entry, tree);
     this.bump(entry.app);
     this.emit('MODIFIED', entry);
+  }
+
+  /** Replaces the tree and the health cache it carries (no event; for use inside `update`). */
+  replaceTree(entry: Entry, tree: ApplicationTree) {
+    entry.tree = clone(tree);
+    for (const node of tree.nodes) {
+      if (node.health) entry.health.set(resourceKey(node), clone(node.health));
+    }
   }
 
   setResourceHealth(
@@ -267,4 +273,30 @@ export function isAutomated(app: ArgoApplication): boolean {
 
 export function rfc3339(d = new Date()): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+const MERGED_KEYS = ['sync', 'health', 'summary'] as const;
+
+/**
+ * Merges `patch` into `status` in place (one level deep for `sync`,
+ * `health`, `summary`); a `null` value removes the key (Go's omitempty).
+ */
+export function mergeStatus(
+  status: ApplicationStatus,
+  patch: ApplicationStatus,
+): ApplicationStatus {
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) {
+      delete status[k];
+    } else if (
+      (MERGED_KEYS as readonly string[]).includes(k) &&
+      v &&
+      typeof v === 'object'
+    ) {
+      status[k] = { ...(status[k] as object | undefined), ...(v as object) };
+    } else {
+      status[k] = v;
+    }
+  }
+  return status;
 }
