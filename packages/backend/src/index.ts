@@ -58,4 +58,11 @@ backend.add(import('@backstage/plugin-mcp-actions-backend'));
 // The ML model service portal.
 backend.add(import('@internal/plugin-mlops-backend'));
 
-backend.start();
+// A backend whose startup failed (e.g. two replicas racing the first
+// migrations of an empty database) must exit, so Kubernetes restarts it at
+// once rather than after the startup probe gives up; Backstage only logs it.
+backend.start().catch(error => {
+  // eslint-disable-next-line no-console
+  console.error('Backend startup failed, exiting:', error);
+  process.exit(1);
+});
