@@ -8,68 +8,30 @@
  *
  *   node -r sucrase/register/ts e2e/run.ts
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Browser, Page, chromium } from 'playwright-core';
+import { Browser, chromium } from 'playwright-core';
 import YAML from 'yaml';
-import { freePort, waitFor, RunningRegistry } from '../packages/test-env/src';
-import { DemoEnvironment, startDemoEnvironment } from '../packages/test-env/src/demo/environment';
+import { freePort, waitFor } from '../packages/test-env/src';
+import { startDemoEnvironment } from '../packages/test-env/src/demo/environment';
 import { DEMO_REGISTRY_HOST, demoRevision } from '../packages/test-env/src/demo/seed';
-
-const repoRoot = path.resolve(__dirname, '..');
-const screenshots = path.join(repoRoot, 'plugins', 'mlops', 'docs', 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-interface Env {
-  demo: DemoEnvironment;
-  reg: RunningRegistry;
-  appUrl: string;
-  backendUrl: string;
-  portal: ChildProcess;
-  browser: Browser;
-  page: Page;
-}
-
-const tests: Array<{ name: string; fn: (env: Env) => Promise<void> }> = [];
-const test = (name: string, fn: (env: Env) => Promise<void>) => tests.push({ name, fn });
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-async function openEntity(env: Env, name: string) {
-  const title = env.page.getByText('Container image', { exact: true });
-  const enter = env.page.getByRole('button', { name: /^enter$/i });
-  const notFound = env.page.getByText('Entity not found', { exact: true });
-  // The catalog may still be ingesting (the e2e catalog holds 1,000 more services).
-  const deadline = Date.now() + 240_000;
-  for (;;) {
-    await env.page.goto(`${env.appUrl}/catalog/default/component/${name}`, { timeout: 120_000 });
-    // First visit: the guest sign-in page (the dev bundle may still be compiling).
-    await title.or(enter).or(notFound).first().waitFor({ timeout: 180_000 });
-    if (await enter.isVisible()) {
-      await enter.click();
-      await title.or(notFound).first().waitFor({ timeout: 60_000 });
-    }
-    if (!(await notFound.isVisible())) return;
-    if (Date.now() > deadline) throw new Error(`the catalog has no ${name} after 4 minutes`);
-    await new Promise(r => setTimeout(r, 3000));
-  }
-}
-
-/** Roadie's Argo CD overview (a Backstage Table, not an InfoCard). */
-function roadieOverview(env: Env) {
-  return env.page
-    .locator('.MuiPaper-root')
-    .filter({ has: env.page.getByText('ArgoCD overview', { exact: true }) })
-    .last();
-}
-
-async function cardByTitle(env: Env) {
-  // The InfoCard whose header reads "Container image".
-  return env.page.locator('.MuiCard-root').filter({ has: env.page.getByText('Container image', { exact: true }) });
-}
+import {
+  CHROMIUM,
+  Env,
+  assert,
+  card,
+  cardByTitle,
+  cardText,
+  openEntity,
+  repoRoot,
+  roadieOverview,
+  screenshots,
+  test,
+  tests,
+  timings,
+} from './harness';
+import { registerDeliveryLoopTests } from './deliveryLoop';
 
 test('image card lists the demo tags newest first, read from the real registry', async env => {
   await openEntity(env, 'fraud-detector');
@@ -138,21 +100,6 @@ test('stopping the registry turns the card into a clear "unreachable" error; the
   await openEntity(env, 'fraud-detector');
   await (await cardByTitle(env)).getByRole('table').waitFor({ timeout: 30_000 });
 });
-
-/** The Backstage InfoCard whose header title is exactly `title`. */
-function card(env: Env, title: string) {
-  return env.page.locator('.MuiCard-root').filter({
-    has: env.page.locator('.MuiCardHeader-title', { hasText: new RegExp(`^${title}$`) }),
-  });
-}
-
-async function cardText(env: Env, title: string, waitFor: RegExp, timeout = 60_000) {
-  const c = card(env, title);
-  await c.getByText(waitFor).first().waitFor({ timeout });
-  return c.innerText();
-}
-
-const timings: Record<string, number> = {};
 
 test('a healthy model service: every card shows live data read through the upstream APIs', async env => {
   // Warm: the dev bundle and the backend caches, then measure a fresh navigation.
@@ -303,6 +250,9 @@ test('the Model services page lists every demo service with its signals; the GPU
   assert(/MIG|mig/.test(gpuText), 'GPU fleet shows MIG');
   await env.page.screenshot({ path: path.join(screenshots, 'gpu-fleet-page.png'), fullPage: true });
 });
+
+// A git commit walks the Delivery card to serving; each broken link is named, then recovers.
+registerDeliveryLoopTests();
 
 /** Every credential in the generated config: values of keys that name a secret. */
 function secretsOf(value: unknown, key = ''): string[] {

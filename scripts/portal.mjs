@@ -55,7 +55,11 @@ async function start() {
   log(`demo environment ready in ${info.ms} ms: registry ${info.registry} (${info.images} images), kube-apiserver ${info.kubernetes} (${info.pods} pods), Prometheus ${info.prometheus}`);
   log(`simulators (not the real products): Jenkins ${info.jenkins}, Argo CD ${info.argocd}, ${info.modelServers.length} model servers, ${info.dcgmExporters.length} DCGM exporters`);
   for (const s of info.realModelServers ?? [])
-    log(`real model server: ${s.service} (the template's generated FastAPI app) ${s.url}, endpoint ${s.endpoint}`);
+    log(`real model server: ${s.service} (the template's generated FastAPI app), endpoint ${s.endpoint}`);
+  if (info.deliveryLoop) {
+    log(`delivery loop (simulated controllers on the real registry, kube-apiserver and git): support-chat is delivered from ${info.deliveryLoop.sourceRepositories.join(', ')}`);
+    log(`  watch it move: cd ${info.deliveryLoop.sourceRepositories[0]} && git commit --allow-empty -m "my change"  (it also commits every ${info.deliveryLoop.commitsEverySeconds} s)`);
+  }
   for (const p of info.problems ?? []) log(`demo problem: ${typeof p === 'string' ? p : JSON.stringify(p)}`);
   log(`starting the portal: http://localhost:${appPort} (backend http://localhost:${backendPort})`);
   const portal = spawn(

@@ -4,3 +4,5 @@ export * from './git';
 export * from './build';
 export * from './kubelet';
 export * from './serving';
+export * from './gitops';
+export * from './loop';

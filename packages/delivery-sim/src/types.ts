@@ -59,6 +59,8 @@ export type DeliveryBreak = (typeof DELIVERY_BREAKS)[number];
 export interface BreakOptions {
   /** `build-fails`: the stage that fails (default `Image`). */
   stage?: string;
+  /** `crash-loop`: what the crashing container last said (`lastState.terminated.message`). */
+  message?: string;
 }
 
 /** Something a controller did or saw, for logs and tests. */

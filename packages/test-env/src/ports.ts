@@ -1,7 +1,9 @@
 import net from 'node:net';
 
-/** Asks the kernel for a free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
+/** Ports this process was handed: reserved by callers that listen later (or never: a "closed" port). */
+const handedOut = new Set<number>();
+
+function askKernel(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
@@ -17,6 +19,21 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Asks the kernel for a free TCP port on 127.0.0.1, never the same one twice
+ * in this process (a caller may hold a port it listens on only later).
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await askKernel();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('could not allocate a port not handed out before');
 }
 
 /** Polls `check` until it resolves true or the deadline passes. */

@@ -361,10 +361,15 @@ export function startKubeletStandIn(
       if (!plan) continue;
       const key = pod.metadata.uid ?? pod.metadata.name;
       seen.add(key);
+      const crashService = serviceOf(ownerOf(pod)!);
       const status: PodStatus = buildPodStatus(pod, plan, {
         now,
         crashBackoffMs: options.crashBackoffMs ?? 10_000,
-        crashMessage: options.crashMessage,
+        // The break's own words (e.g. why the demo's server cannot start) win.
+        crashMessage:
+          (crashService
+            ? options.breaks.options(crashService, 'crash-loop')?.message
+            : undefined) ?? options.crashMessage,
       });
       if (statusHolds(pod.status, status)) continue;
       if (!canWrite()) break;

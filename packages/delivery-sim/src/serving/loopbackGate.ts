@@ -27,7 +27,8 @@ export async function createLoopbackGate(
   if (!host.startsWith('127.')) {
     throw new Error(`gate address ${host} is not loopback`);
   }
-  const port = listen.port ?? (await freePort());
+  // 0 too means "any": the gate must reopen on the same address, so pick it now.
+  const port = listen.port || (await freePort());
   const sockets = new Set<net.Socket>();
   let server: net.Server | undefined;
 

@@ -8,7 +8,8 @@
  * everything running until it gets SIGINT/SIGTERM or its stdin closes.
  *
  *   node -r sucrase/register/ts packages/test-env/src/demo/cli.ts \
- *     --config-out .cache/demo/app-config.generated.yaml [--app-port 3000] [--backend-port 7007]
+ *     --config-out .cache/demo/app-config.generated.yaml [--app-port 3000] [--backend-port 7007] \
+ *     [--deliver-every 120]   (seconds between the delivery loop's own commits to support-chat; 0 = none)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,9 +27,12 @@ async function main() {
   const appPort = Number(arg('app-port', '3000'));
   const backendPort = Number(arg('backend-port', '7007'));
   const verbose = process.argv.includes('--verbose');
+  // support-chat's delivery loop commits on its own this often (0: only on request).
+  const deliverEverySeconds = Number(arg('deliver-every', '120'));
   const env = await startDemoEnvironment({
     appPort,
     backendPort,
+    deliveryEveryMs: deliverEverySeconds * 1000,
     log: line => {
       // Progress lines only; the children's own output with --verbose.
       if (verbose || line.startsWith('[demo]'))
@@ -73,21 +77,25 @@ async function main() {
         pod: s.pod,
         url: s.url,
       })),
-      realModelServers: env.generatedFastapi?.ok
+      realModelServers: env.fastapi
         ? [
             {
-              service: env.generatedFastapi.server.service,
-              pod: env.generatedFastapi.pod,
-              url: env.generatedFastapi.url,
-              endpoint: env.generatedFastapi.endpoint ?? null,
-              pid: env.generatedFastapi.service.pid,
+              service: 'support-chat',
+              endpoint: env.fastapi.url,
+              pid: env.fastapi.service()?.pid ?? null,
             },
           ]
         : [],
+      // The delivery loop: `git commit` in a source repository starts a delivery.
+      deliveryLoop: env.delivery
+        ? {
+            sourceRepositories: env.delivery.services.map(s => s.sourceRepo),
+            gitopsRepository: env.delivery.services[0]?.gitopsRepo ?? null,
+            commitsEverySeconds: deliverEverySeconds,
+          }
+        : null,
       // Why a part of the demo is not real here (e.g. python3 packages missing).
-      problems: env.generatedFastapi?.ok
-        ? env.generatedFastapi.warnings
-        : [env.generatedFastapi?.reason].filter(Boolean),
+      problems: [env.deliveryProblem].filter(Boolean),
       dcgmExporters: env.dcgm.exporters.map(d => ({
         node: d.node,
         url: d.sim.url,

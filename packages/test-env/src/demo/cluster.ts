@@ -953,6 +953,8 @@ export async function seedDemoCluster(
 export function startDemoRolloutController(
   admin: KubeAdmin,
   intervalMs = 2_000,
+  /** Deployments another controller owns (the delivery loop's kubelet stand-in). */
+  skip: (name: string, namespace?: string) => boolean = () => false,
 ): { stop(): void } {
   let busy = false;
   let stopped = false;
@@ -967,6 +969,7 @@ export function startDemoRolloutController(
         KUBERNETES_ID,
       );
       for (const d of deployments) {
+        if (skip(d.metadata.name, d.metadata.namespace)) continue;
         const generation = d.metadata.generation ?? 0;
         const observed = Number(
           (d.status as { observedGeneration?: number } | undefined)

@@ -32,14 +32,8 @@ export const DEMO_REPOSITORIES: DemoRepo[] = [
     agesHours: [26, 98],
     layerSizes: [250_000, 30_000],
   },
-  {
-    // The template's FastAPI image: python:3.11-slim + pip wheels + app/.
-    repository: 'genai/support-chat',
-    format: 'docker',
-    agesHours: [3, 27, 96],
-    layerSizes: [150_000, 90_000, 4_000],
-  },
   // ml/churn-scoring is deliberately never pushed: its card shows what a missing repository looks like.
+  // genai/support-chat gets its images from real builds of the delivery loop (see deliveryLoop.ts).
 ];
 
 /** A stable fake git SHA per repository and tag, so revisions look like commits. */
