@@ -52,7 +52,7 @@ const SCENARIOS: Scenario[] = [
   { brk: 'image-not-pushed', step: 'Image', detail: /no image with revision/, needsCommit: true },
   { brk: 'gitops-not-bumped', step: 'Desired in GitOps', detail: /not in GitOps yet/, needsCommit: true },
   { brk: 'sync-off', step: 'Synced', detail: /OutOfSync and auto-sync is off/, needsCommit: true, recoverWithSyncButton: true },
-  { brk: 'crash-loop', step: 'Running', detail: /CrashLoopBackOff/, needsCommit: false },
+  { brk: 'crash-loop', step: 'Running', detail: /crash-looping|CrashLoopBackOff/, needsCommit: false },
   { brk: 'model-not-ready', step: 'Serving', detail: /not ready|model/i, needsCommit: false },
 ];
 
@@ -68,6 +68,8 @@ export function registerDeliveryLoopTests() {
       assert(text.includes(step), `the card lists ${step}: ${text}`);
     assert(text.includes(`GitOps asks for :${sha}`), `GitOps asks for the image of ${short(sha)}: ${text}`);
     assert(text.includes(`on :${sha}`), `the pods run the image of ${short(sha)}: ${text}`);
+    // Only the Delivery card refreshes itself; the other cards show what the page loaded with.
+    await openEntity(env, SERVICE);
     const build = await cardText(env, 'Build', new RegExp(short(sha)), STEP_TIMEOUT);
     assert(/succeeded|Success/i.test(build), `the build card shows the successful build: ${build}`);
     await card(env, 'Delivery').screenshot({ path: path.join(screenshots, 'delivery-card-loop-serving.png') });

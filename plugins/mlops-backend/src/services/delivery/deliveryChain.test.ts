@@ -132,6 +132,36 @@ describe('judgeDelivery', () => {
     );
   });
 
+  it('names Running, not Synced, when Argo CD health is only the pods not being ready', () => {
+    const facts = healthy();
+    facts.sync = { sync: 'Synced', health: 'Progressing', autoSync: true };
+    facts.running = {
+      tags: ['a1b2c3d'],
+      digests: [],
+      ready: 0,
+      desired: 1,
+      reason: 'container model-server is crash-looping (4 restarts)',
+    };
+    const view = judgeDelivery(facts);
+    expect(view.firstBroken).toBe('running');
+    expect(view.steps.find(s => s.id === 'synced')).toMatchObject({
+      status: 'ok',
+      summary:
+        'Synced; health Progressing because 0/1 pods are ready (see Running)',
+    });
+    expect(view.verdict).toBe(
+      'Running: 0/1 pods ready: container model-server is crash-looping (4 restarts)',
+    );
+  });
+
+  it('keeps an unhealthy app on Synced when the pods do not explain it', () => {
+    const facts = healthy();
+    facts.sync = { sync: 'Synced', health: 'Degraded', autoSync: true };
+    const view = judgeDelivery(facts);
+    expect(view.firstBroken).toBe('synced');
+    expect(view.verdict).toBe('Synced: Synced, health Degraded');
+  });
+
   it('reports a model that is not ready', () => {
     const facts = healthy();
     facts.serving = { ready: false, reason: 'model fraud is not ready (503)' };

@@ -302,6 +302,20 @@ export function judgeDelivery(facts: DeliveryFacts): DeliveryView {
       at: sync.at,
       link: sync.link,
     });
+  } else if (
+    (sync.health === 'Progressing' || sync.health === 'Degraded') &&
+    running &&
+    running.desired > 0 &&
+    running.ready < running.desired
+  ) {
+    // Argo CD's health of a Deployment is its pods' readiness: the sync
+    // itself is done, and the Running step says why the pods are not ready.
+    add(
+      'synced',
+      'ok',
+      `Synced; health ${sync.health} because ${running.ready}/${running.desired} pods are ready (see Running)`,
+      { at: sync.at, link: sync.link },
+    );
   } else {
     add(
       'synced',
