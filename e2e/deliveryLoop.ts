@@ -7,7 +7,9 @@
  * through the upstream APIs; the tests drive the loop and look at the page.
  */
 import path from 'node:path';
-import type { DeliveryBreak } from '../packages/delivery-sim/src';
+import { DeliveryBreak, GitRepo } from '../packages/delivery-sim/src';
+import { gitopsFilesOf } from '../packages/test-env/src/demo/loopService';
+import { DEMO_SERVICES } from '../packages/test-env/src/demo/scenario';
 import { Env, assert, card, cardText, openEntity, screenshots, test, timings } from './harness';
 
 const SERVICE = 'support-chat';
@@ -112,4 +114,35 @@ export function registerDeliveryLoopTests() {
       }
     });
   }
+
+  test('delivery loop, gpu-unschedulable: a GPU asked for in GitOps while every GPU node is full says "Broken at: Running" with the scheduler’s words, then schedules', async env => {
+    const delivery = loop(env);
+    const plan = DEMO_SERVICES.find(p => p.name === SERVICE)!;
+    const [service] = delivery.services;
+    const gitops = new GitRepo(service.gitopsRepo);
+    const workload = `apps/${SERVICE}/base/workload.yaml`;
+    const render = (gpu: boolean) =>
+      gitopsFilesOf(plan, gpu ? { gpuCount: 1, gpuProduct: 'NVIDIA-GeForce-RTX-4090-SHARED' } : {})[workload];
+    await openService(env);
+    delivery.breakLink(SERVICE, 'gpu-unschedulable');
+    let repaired = false;
+    try {
+      // A platform engineer re-renders the template with one time-sliced RTX 4090 GPU.
+      await gitops.commit({ [workload]: render(true) }, `${SERVICE}: one GPU (template re-rendered)`);
+      const c = card(env, 'Delivery');
+      await c.getByText('Broken at: Running', { exact: true }).waitFor({ timeout: STEP_TIMEOUT });
+      const text = await c.innerText();
+      assert(/Insufficient nvidia\.com\/gpu/.test(text), `the card gives the scheduler's reason: ${text}`);
+      await c.screenshot({ path: path.join(screenshots, 'delivery-card-loop-gpu-unschedulable.png') });
+
+      delivery.repair(SERVICE, 'gpu-unschedulable');
+      repaired = true;
+      await deliveredOnCard(env, await delivery.sourceHead(SERVICE));
+    } finally {
+      if (!repaired) delivery.repair(SERVICE, 'gpu-unschedulable');
+      // Back to the CPU workload the demo started with.
+      await gitops.commit({ [workload]: render(false) }, `${SERVICE}: back to CPU`);
+    }
+    await deliveredOnCard(env, await delivery.sourceHead(SERVICE));
+  });
 }

@@ -378,7 +378,10 @@ async function main() {
     });
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const env: Env = { demo, reg, appUrl, backendUrl, portal, browser, page };
+    // E2E_ONLY=<regex>: a developer's shortcut to run some tests (CI never sets it).
+    const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : undefined;
     for (const [i, t] of tests.entries()) {
+      if (only && !only.test(t.name)) continue;
       const t0 = Date.now();
       try {
         await t.fn(env);

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LoopServiceSetup, ServingAdapter } from '@internal/delivery-sim';
 import {
+  GeneratedServiceValues,
   MODEL_SERVICE_TEMPLATE,
   generatedFastapiValues,
   renderSkeleton,
@@ -50,6 +51,23 @@ function render(
   }
 }
 
+/**
+ * The service's folder of the GitOps repository (`apps/<name>/…`) as the
+ * template renders it, optionally with other form values (e.g. a GPU).
+ */
+export function gitopsFilesOf(
+  plan: DemoServicePlan,
+  overrides: GeneratedServiceValues = {},
+): Record<string, string> {
+  const values = { ...generatedFastapiValues(plan), ...overrides };
+  return Object.fromEntries(
+    Object.entries(render(['gitops'], values)).map(([rel, text]) => [
+      `apps/${plan.name}/${rel}`,
+      text,
+    ]),
+  );
+}
+
 /** The delivery loop's setup of a template-generated demo service. */
 export function loopServiceSetup(
   plan: DemoServicePlan,
@@ -65,12 +83,7 @@ export function loopServiceSetup(
     ['source/common', `source/${values.runtime}`, `ci/${values.ci}`],
     values,
   );
-  const gitops = Object.fromEntries(
-    Object.entries(render(['gitops'], values)).map(([rel, text]) => [
-      `apps/${plan.name}/${rel}`,
-      text,
-    ]),
-  );
+  const gitops = gitopsFilesOf(plan);
   return {
     service: {
       name: plan.name,
