@@ -483,6 +483,43 @@ describe('GET /entities/:kind/:namespace/:name/health', () => {
     });
   });
 
+  it("follows a node's GPUs as other pods take them (the per-cluster GPU inventory is recomputed on change)", async () => {
+    const free = async () =>
+      (await get()).details!.gpu!.nodes.find(n => n.node === 'gpu-1')!;
+    expect((await free()).free).toEqual({ 'nvidia.com/gpu': 3 });
+    await createPod(k, {
+      namespace: 'ml',
+      name: 'notebook-0',
+      labels: { app: 'notebook' },
+      image: `${reg.host}/research/notebook:1`,
+      nodeName: 'gpu-1',
+      gpus: 2,
+    });
+    await patchPodStatus(k, 'ml', 'notebook-0', { phase: 'Running' });
+    let node = await free();
+    await waitFor(
+      'the new pod to count on gpu-1',
+      async () => {
+        node = await free();
+        return node.free['nvidia.com/gpu'] === 1;
+      },
+      15_000,
+      300,
+    );
+    expect(node.requested).toEqual({ 'nvidia.com/gpu': 3 });
+    await k.core.deleteNamespacedPod({
+      namespace: 'ml',
+      name: 'notebook-0',
+      gracePeriodSeconds: 0,
+    });
+    await waitFor(
+      'gpu-1 to be free again',
+      async () => (await free()).free['nvidia.com/gpu'] === 3,
+      15_000,
+      300,
+    );
+  });
+
   it('adds the vLLM request rate and p95 and the DCGM utilization of the pod from Prometheus', async () => {
     await prom.waitForScrapes(1);
     // 30 completions, each observed by the simulator as 0.42 s (bucket 0.3–0.5).
