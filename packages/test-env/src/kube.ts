@@ -43,6 +43,12 @@ export interface RunningKubeApiserver {
 
 export interface StartKubeApiserverOptions {
   log?: (line: string) => void;
+  /**
+   * Extra kube-apiserver flags, appended after the harness' own (e.g.
+   * `--audit-policy-file=…`, `--audit-log-path=…` for the benchmarks'
+   * server-side request counting). Default none.
+   */
+  extraArgs?: string[];
 }
 
 const PROVISION_SCRIPT = 'scripts/provision/kube-apiserver.sh';
@@ -560,6 +566,7 @@ async function startOnce(
   adminToken: string,
   attemptNo: number,
   log: ((line: string) => void) | undefined,
+  extraArgs: string[] = [],
 ): Promise<Attempt> {
   const [etcdPort, peerPort, apiPort] = await distinctFreePorts(3);
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
@@ -622,6 +629,7 @@ async function startOnce(
         '--disable-admission-plugins=ServiceAccount',
         '--allow-privileged=true',
         '--profiling=false',
+        ...extraArgs,
       ],
       log,
     );
@@ -719,7 +727,7 @@ async function createReadOnlyAccess(
 export async function startKubeApiserver(
   opts: StartKubeApiserverOptions = {},
 ): Promise<RunningKubeApiserver> {
-  const { log } = opts;
+  const { log, extraArgs } = opts;
   const bins = kubeBinaries();
   installExitHook();
 
@@ -765,6 +773,7 @@ export async function startKubeApiserver(
           adminToken,
           n,
           log,
+          extraArgs,
         );
         break;
       } catch (e) {
