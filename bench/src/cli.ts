@@ -9,6 +9,7 @@
  * Everything started is stopped before exit, also on Ctrl-C.
  */
 import './fetchGlobal';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +28,22 @@ function repoRoot(): string {
     dir = up;
   }
   return dir;
+}
+
+/** The commit the run measured, and whether the tree had local changes. */
+function revision(root: string): { commit?: string; dirty?: boolean } {
+  try {
+    const git = (...a: string[]) =>
+      execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trim();
+    return {
+      commit: git('rev-parse', 'HEAD'),
+      dirty:
+        git('status', '--porcelain', '--', 'plugins', 'packages', 'bench')
+          .length > 0,
+    };
+  } catch {
+    return {};
+  }
 }
 
 function machine(): Record<string, unknown> {
@@ -48,7 +65,7 @@ async function main(args: BenchArgs) {
     process.stdout.write(
       `${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s ${line}\n`,
     );
-  const host = machine();
+  const host = { ...machine(), ...revision(root) };
   log(`[bench] work dir ${workDir}; ${JSON.stringify(host)}`);
   let env: BenchEnvironment | undefined;
   const onSignal = () => {

@@ -50,6 +50,12 @@ export interface SoakResult {
     maxMb: number;
     /** [ms since the soak started, MB] every 15 s. */
     samples: Array<[number, number]>;
+    /** V8's heap (used + garbage) at the end of the load. */
+    heapTotalAtEndMb: number;
+    /** The live heap: after a full GC at the end. */
+    liveHeapAfterGcMb: number;
+    /** RSS 20 s after the viewers stopped. */
+    atRestMb: number;
   };
   mutations: MutationCounts;
   lag: { pod: LagStats; rollout: LagStats; argo: LagStats };
@@ -325,6 +331,12 @@ export async function runSoak(
     await sleep(300);
     const mem = r.backend.memory();
     rssSamples.push([Date.now() - start, mem.rssMb]);
+    // Where the RSS under load went: V8's heap size then, the live heap after
+    // a full GC, and the RSS after 20 s at rest.
+    const heapUnderLoad = r.backend.heap();
+    const afterGc = await r.backend.memoryAfterGc();
+    await sleep(20_000);
+    const atRest = r.backend.memory().rssMb;
     const apiserverRequests =
       diffCounts(audit.read(), before).byUser[accountUsername('ours')] ?? 0;
     const soak: SoakResult = {
@@ -341,6 +353,9 @@ export async function runSoak(
         endMb: mem.rssMb,
         maxMb: Math.max(...rssSamples.map(x => x[1])),
         samples: rssSamples,
+        heapTotalAtEndMb: heapUnderLoad?.heapTotalMb ?? NaN,
+        liveHeapAfterGcMb: afterGc.heap?.heapUsedMb ?? NaN,
+        atRestMb: atRest,
       },
       mutations: { ...mutator.counts },
       lag: {
@@ -434,6 +449,21 @@ export function soakRows(s: SoakResult): ResultRow[] {
       target: { kind: 'at-most', value: Math.round(s.rss.startMb * 1.1) },
     },
     { metric: 'RSS max during the soak', unit: 'MB', ours: s.rss.maxMb },
+    {
+      metric: "V8 heap size at the soak's end (live + garbage)",
+      unit: 'MB',
+      ours: s.rss.heapTotalAtEndMb,
+    },
+    {
+      metric: 'live V8 heap at the end (after a full GC)',
+      unit: 'MB',
+      ours: s.rss.liveHeapAfterGcMb,
+    },
+    {
+      metric: 'RSS 20 s after the viewers stopped',
+      unit: 'MB',
+      ours: s.rss.atRestMb,
+    },
     {
       metric: `mutations (${s.mutations.podRestarts} restarts, ${s.mutations.rollouts} rollouts, ${s.mutations.argoSyncs} syncs, ${s.mutations.errors} errors)`,
       unit: '',
