@@ -69,6 +69,8 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 /** Argo CD REST cache lifetime (mlops.argocd.refreshSeconds default). */
 const ARGO_REFRESH_MS = 15_000;
 const PROBE_TIMEOUT_MS = 60_000;
+/** How often the lag probes ask (the resolution of a measured lag). */
+const PROBE_POLL_MS = 100;
 
 interface HealthDoc {
   details?: {
@@ -116,7 +118,7 @@ async function lagUntil(
     const sent = Date.now();
     const doc = await health(pool, name, token).catch(() => undefined);
     if (doc && seen(doc)) return sent - since;
-    await sleep(100);
+    await sleep(PROBE_POLL_MS);
   }
   return undefined;
 }
@@ -392,7 +394,9 @@ export async function runSoak(
 
 /** The soak's table (no baseline: it runs against our backend alone). */
 export function soakRows(s: SoakResult): ResultRow[] {
-  const refresh = s.refreshIntervalMs;
+  // The probes poll every 100 ms: a lag is known to that resolution, so a
+  // change is "within the refresh interval" when its lag ≤ interval + 100 ms.
+  const refresh = s.refreshIntervalMs + PROBE_POLL_MS;
   return [
     {
       metric: `views (${s.viewers} viewers, ${s.minutes} min)`,
