@@ -74,6 +74,9 @@ export function registerDeliveryLoopTests() {
     await openEntity(env, SERVICE);
     const build = await cardText(env, 'Build', new RegExp(short(sha)), STEP_TIMEOUT);
     assert(/succeeded|Success/i.test(build), `the build card shows the successful build: ${build}`);
+    // Prometheus scrapes the real app on the entity's own address (127.0.8.82 in the demo), under the serving pod.
+    const inference = await cardText(env, 'Inference', /req\/s/, STEP_TIMEOUT);
+    assert(/Model ready|ready/i.test(inference), `the inference card shows the real app ready: ${inference}`);
     await card(env, 'Delivery').screenshot({ path: path.join(screenshots, 'delivery-card-loop-serving.png') });
   });
 

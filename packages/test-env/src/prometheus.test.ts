@@ -45,4 +45,28 @@ describe('startPrometheus (real Prometheus)', () => {
     }
     expect(seen).toEqual(['model-bbbbb']);
   }, 60_000);
+
+  it('scrapes any 127.0.0.0/8 address (the demo serves on 127.0.8.x) and refuses one beyond loopback', async () => {
+    const other = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'text/plain; version=0.0.4');
+      res.end('demo_alias_up 1\n');
+    });
+    await new Promise<void>(r => other.listen(0, '127.0.8.91', r));
+    try {
+      const url = `http://127.0.8.91:${(other.address() as AddressInfo).port}/metrics`;
+      await prometheus!.setScrapeTargets([{ job: 'alias', url }]);
+      await prometheus!.waitForScrapes(1);
+      const rows = (
+        (await prometheus!.rawQuery('demo_alias_up')) as {
+          data: { result: unknown[] };
+        }
+      ).data.result;
+      expect(rows).toHaveLength(1);
+      await expect(
+        prometheus!.setScrapeTargets([{ job: 'far', url: 'http://10.1.2.3:9100/metrics' }]),
+      ).rejects.toThrow('is not on loopback');
+    } finally {
+      await new Promise(r => other.close(r));
+    }
+  }, 60_000);
 });

@@ -11,6 +11,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, waitFor } from './ports';
@@ -128,7 +129,10 @@ function scrapeConfig(
       throw new Error(`startPrometheus: duplicate job "${t.job}"`);
     jobs.add(t.job);
     const url = new URL(t.url);
-    if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+    // 127.0.0.0/8 is all loopback (the demo's fixed addresses are 127.0.8.x).
+    const loopbackV4 =
+      net.isIPv4(url.hostname) && url.hostname.startsWith('127.');
+    if (!loopbackV4 && !['localhost', '[::1]'].includes(url.hostname)) {
       throw new Error(
         `startPrometheus: scrape target ${t.url} is not on loopback`,
       );
@@ -334,9 +338,10 @@ export async function startPrometheus(
     url,
     port,
     async setScrapeTargets(next) {
+      const config = scrapeConfig(next, interval); // throws before anything changes
       const before = await reloadTime();
       targets = next;
-      fs.writeFileSync(configPath, scrapeConfig(next, interval));
+      fs.writeFileSync(configPath, config);
       if (!child?.pid) return; // killed: the next start reads the new file
       // Reload times have a 1 s resolution: make sure "newer" can be seen.
       await new Promise(r => setTimeout(r, Math.max(0, before * 1000 + 1000 - Date.now())));
