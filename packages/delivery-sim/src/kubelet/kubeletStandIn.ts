@@ -25,6 +25,7 @@
  * - writes Deployment status to match (deploymentStatus.ts).
  * Status goes through the status subresources, and only when it changed.
  */
+import { startPollLoop } from '../pollLoop';
 import pLimit from 'p-limit';
 import { KubeTarget, RegistryTarget } from '@internal/test-env';
 import { BreakBoard } from '../breaks';
@@ -409,42 +410,16 @@ export function startKubeletStandIn(
     }
   }
 
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let chain: Promise<void> = Promise.resolve();
-
-  const enqueue = (): Promise<void> => {
-    const run = chain.then(() => (stopped ? undefined : tick()));
-    chain = run.catch(() => undefined);
-    return run;
-  };
-
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      enqueue()
-        .then(() => {
-          lastError = '';
-        })
-        .catch(e => {
-          const message = (e as Error).message;
-          // Say it once per distinct failure (the apiserver may be down on purpose).
-          if (message !== lastError) say(`tick failed: ${message}`);
-          lastError = message;
-        })
-        .finally(schedule);
-    }, pollMs);
-  };
-  schedule();
-
-  return {
-    reconcileNow: enqueue,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      await chain;
+  // Say a failure once per distinct message (the apiserver may be down on purpose).
+  return startPollLoop(
+    tick,
+    pollMs,
+    e => {
+      if (e.message !== lastError) say(`tick failed: ${e.message}`);
+      lastError = e.message;
     },
-  };
+    () => {
+      lastError = '';
+    },
+  );
 }

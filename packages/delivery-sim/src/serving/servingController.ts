@@ -6,6 +6,7 @@
  * (false under break `model-not-ready`). The adapters make the inference
  * endpoint answer accordingly (simulatorAdapters.ts, fastapiAdapter.ts).
  */
+import { startPollLoop } from '../pollLoop';
 import pLimit from 'p-limit';
 import { KubeTarget } from '@internal/test-env';
 import { BreakBoard } from '../breaks';
@@ -104,32 +105,6 @@ export function startServingController(
     if (failures.length) throw new Error(failures.join('; '));
   }
 
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let chain: Promise<void> = Promise.resolve();
-  const enqueue = (): Promise<void> => {
-    const run = chain.then(() => (stopped ? undefined : tick()));
-    chain = run.catch(() => undefined);
-    return run;
-  };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      enqueue()
-        .catch(() => undefined) // said once per service and message above
-        .finally(schedule);
-    }, pollMs);
-  };
-  schedule();
-
-  return {
-    reconcileNow: enqueue,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      await chain;
-    },
-  };
+  // Failures were said once per service and message in tick().
+  return startPollLoop(tick, pollMs);
 }
