@@ -75,7 +75,15 @@ export function registerDeliveryLoopTests() {
     const build = await cardText(env, 'Build', new RegExp(short(sha)), STEP_TIMEOUT);
     assert(/succeeded|Success/i.test(build), `the build card shows the successful build: ${build}`);
     // Prometheus scrapes the real app on the entity's own address (127.0.8.82 in the demo), under the serving pod.
-    const inference = await cardText(env, 'Inference', /req\/s/, STEP_TIMEOUT);
+    // The new pod's series needs two scrapes; the Inference card does not refresh itself: reload until it shows.
+    let inference = '';
+    for (const deadline = Date.now() + STEP_TIMEOUT; ; ) {
+      inference = await cardText(env, 'Inference', /Live|not ready|unreachable/i, STEP_TIMEOUT);
+      if (/req\/s/.test(inference)) break;
+      assert(Date.now() < deadline, `the inference card shows support-chat's request rate: ${inference}`);
+      await new Promise(r => setTimeout(r, 5000));
+      await openEntity(env, SERVICE);
+    }
     assert(/Model ready|ready/i.test(inference), `the inference card shows the real app ready: ${inference}`);
     await card(env, 'Delivery').screenshot({ path: path.join(screenshots, 'delivery-card-loop-serving.png') });
   });
