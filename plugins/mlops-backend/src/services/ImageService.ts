@@ -7,6 +7,7 @@ import {
   UpstreamProblem,
 } from '@internal/plugin-mlops-common';
 import { LRUCache } from 'lru-cache';
+import { dueForRefresh } from '../upstreams/refreshAhead';
 import { Dispatcher } from 'undici';
 import { MlopsConfig } from '../config';
 import { UpstreamError } from '../upstreams/http';
@@ -30,7 +31,7 @@ export class ImageService {
   private readonly readers: Map<string, RegistryReader>;
   private readonly cache = new LRUCache<
     string,
-    { report: RepoReport; expiresAt: number }
+    { report: RepoReport; expiresAt: number; lifetimeMs: number }
   >({ max: 10_000 });
   private readonly inFlight = new Map<string, Promise<RepoReport>>();
 
@@ -79,17 +80,37 @@ export class ImageService {
     }
     const key = `${resolved.registry.name}/${resolved.repository}`;
     const cached = this.cache.get(key);
-    if (cached && cached.expiresAt > this.now())
+    const now = this.now();
+    if (cached && cached.expiresAt > now) {
+      if (
+        dueForRefresh(cached.expiresAt, now, cached.lifetimeMs) &&
+        !this.inFlight.has(key)
+      )
+        this.load(key, resolved.registry.name, resolved.repository).catch(
+          () => {},
+        );
       return { entityRef, ...cached.report };
+    }
+    return {
+      entityRef,
+      ...(await this.load(key, resolved.registry.name, resolved.repository)),
+    };
+  }
+
+  /** Reads a repository into the cache; concurrent callers share one read. */
+  private load(
+    key: string,
+    registryName: string,
+    repository: string,
+  ): Promise<RepoReport> {
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.readRepository(
-        resolved.registry.name,
-        resolved.repository,
-      ).finally(() => this.inFlight.delete(key));
+      pending = this.readRepository(registryName, repository).finally(() =>
+        this.inFlight.delete(key),
+      );
       this.inFlight.set(key, pending);
     }
-    return { entityRef, ...(await pending) };
+    return pending;
   }
 
   private async readRepository(
@@ -138,7 +159,13 @@ export class ImageService {
         repository,
         tags: shown,
         totalTags: allTags.length,
-        health: this.judge(repository, tags, allTags.length, inspected.length),
+        health: this.judge(
+          `registry ${cfg.name} (${cfg.referenceHost})`,
+          repository,
+          tags,
+          allTags.length,
+          inspected.length,
+        ),
       };
     } catch (e) {
       const problem: UpstreamProblem =
@@ -166,20 +193,25 @@ export class ImageService {
           problem,
         ),
       };
+      const lifetimeMs = Math.min(ERROR_TTL_MS, cfg.refreshSeconds * 1000);
       this.cache.set(`${registryName}/${repository}`, {
         report,
-        expiresAt: started + Math.min(ERROR_TTL_MS, cfg.refreshSeconds * 1000),
+        expiresAt: started + lifetimeMs,
+        lifetimeMs,
       });
       return report;
     }
     this.cache.set(`${registryName}/${repository}`, {
       report,
       expiresAt: started + cfg.refreshSeconds * 1000,
+      lifetimeMs: cfg.refreshSeconds * 1000,
     });
     return report;
   }
 
   private judge(
+    /** Who answered, as the other registry errors name it. */
+    upstream: string,
     repository: string,
     tags: ImageTag[],
     total: number,
@@ -192,7 +224,7 @@ export class ImageService {
     if (readable.length === 0) {
       return this.health(
         'error',
-        `none of the ${tags.length} tags of ${repository} could be read: ${broken[0]?.error}`,
+        `${upstream}: none of the ${tags.length} tags of ${repository} could be read: ${broken[0]?.error}`,
       );
     }
     const newest = readable[0];

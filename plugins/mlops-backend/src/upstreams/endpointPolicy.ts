@@ -19,7 +19,9 @@ import { Agent, Dispatcher } from 'undici';
  * loopback, link-local (cloud metadata), unspecified and multicast addresses
  * are refused unless an IP rule allows them explicitly.
  */
-export type EndpointCheck = { ok: true; url: URL } | { ok: false; reason: string };
+export type EndpointCheck =
+  | { ok: true; url: URL }
+  | { ok: false; reason: string };
 
 interface Rule {
   text: string;
@@ -31,7 +33,14 @@ interface Rule {
 
 type Resolver = (hostname: string) => Promise<string[]>;
 
-const ALWAYS_SENSITIVE = ['loopback', 'linkLocal', 'unspecified', 'multicast', 'broadcast', 'reserved'];
+const ALWAYS_SENSITIVE = [
+  'loopback',
+  'linkLocal',
+  'unspecified',
+  'multicast',
+  'broadcast',
+  'reserved',
+];
 
 function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
   const bare = text.replace(/^\[|\]$/g, '');
@@ -45,7 +54,10 @@ function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
 }
 
 function strictIpv4(text: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(text) && ipaddr.IPv4.isValidFourPartDecimal(text);
+  return (
+    /^\d{1,3}(\.\d{1,3}){3}$/.test(text) &&
+    ipaddr.IPv4.isValidFourPartDecimal(text)
+  );
 }
 
 function parseRule(text: string): Rule {
@@ -55,11 +67,15 @@ function parseRule(text: string): Rule {
   const bracket = /^(\[[^\]]+\])(?::(\d+|\*))?$/.exec(trimmed);
   const plain = /^([^:[\]]+(?:\/\d{1,3})?)(?::(\d+|\*))?$/.exec(trimmed);
   const m = bracket ?? plain;
-  if (!m) throw new Error(`invalid endpoint rule "${text}": use host[:port], *.domain[:port], IP or CIDR[:port]`);
+  if (!m)
+    throw new Error(
+      `invalid endpoint rule "${text}": use host[:port], *.domain[:port], IP or CIDR[:port]`,
+    );
   hostPart = m[1];
   if (m[2] && m[2] !== '*') {
     port = Number(m[2]);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`invalid port in endpoint rule "${text}"`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new Error(`invalid port in endpoint rule "${text}"`);
   }
   const bare = hostPart.replace(/^\[|\]$/g, '');
   if (bare.includes('/')) {
@@ -72,26 +88,46 @@ function parseRule(text: string): Rule {
   }
   if (ipaddr.isValid(bare)) {
     if (!bare.includes(':') && !strictIpv4(bare)) {
-      throw new Error(`endpoint rule "${text}": write IPv4 addresses in dotted decimal`);
+      throw new Error(
+        `endpoint rule "${text}": write IPv4 addresses in dotted decimal`,
+      );
     }
     const addr = parseIp(bare)!;
-    return { text, kind: 'cidr', cidr: [addr, addr.kind() === 'ipv4' ? 32 : 128], port };
+    return {
+      text,
+      kind: 'cidr',
+      cidr: [addr, addr.kind() === 'ipv4' ? 32 : 128],
+      port,
+    };
   }
   if (bare.startsWith('*.')) {
     const suffix = bare.slice(2).replace(/\.$/, '');
-    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(suffix)) {
-      throw new Error(`invalid wildcard in endpoint rule "${text}": use *.domain.tld`);
+    if (
+      !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(
+        suffix,
+      )
+    ) {
+      throw new Error(
+        `invalid wildcard in endpoint rule "${text}": use *.domain.tld`,
+      );
     }
     return { text, kind: 'suffix', name: suffix, port };
   }
   const name = bare.replace(/\.$/, '');
-  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(name)) {
+  if (
+    !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(
+      name,
+    )
+  ) {
     throw new Error(`invalid host in endpoint rule "${text}"`);
   }
   return { text, kind: 'name', name, port };
 }
 
-function inCidr(addr: ipaddr.IPv4 | ipaddr.IPv6, cidr: [ipaddr.IPv4 | ipaddr.IPv6, number]): boolean {
+function inCidr(
+  addr: ipaddr.IPv4 | ipaddr.IPv6,
+  cidr: [ipaddr.IPv4 | ipaddr.IPv6, number],
+): boolean {
   return addr.kind() === cidr[0].kind() && addr.match(cidr);
 }
 
@@ -106,17 +142,24 @@ export class EndpointPolicy {
   ) {}
 
   /** Throws a clear Error for an invalid rule (called at startup). */
-  static create(rules: string[], options: { resolve?: Resolver } = {}): EndpointPolicy {
+  static create(
+    rules: string[],
+    options: { resolve?: Resolver } = {},
+  ): EndpointPolicy {
     return new EndpointPolicy(
       rules.map(parseRule),
       options.resolve ??
-        (async hostname => (await dns.promises.lookup(hostname, { all: true, verbatim: true })).map(a => a.address)),
+        (async hostname =>
+          (
+            await dns.promises.lookup(hostname, { all: true, verbatim: true })
+          ).map(a => a.address)),
     );
   }
 
   /** Decides whether a URL may be fetched, without any network access. */
   check(raw: string): EndpointCheck {
-    if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, reason: 'endpoint is empty' };
+    if (typeof raw !== 'string' || raw.trim() === '')
+      return { ok: false, reason: 'endpoint is empty' };
     let url: URL;
     try {
       url = new URL(raw.trim());
@@ -124,10 +167,16 @@ export class EndpointPolicy {
       return { ok: false, reason: `"${truncate(raw)}" is not a valid URL` };
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      return { ok: false, reason: `scheme ${url.protocol} is not allowed (only http and https)` };
+      return {
+        ok: false,
+        reason: `scheme ${url.protocol} is not allowed (only http and https)`,
+      };
     }
     if (url.username || url.password) {
-      return { ok: false, reason: 'URLs with credentials (user:password@) are not allowed' };
+      return {
+        ok: false,
+        reason: 'URLs with credentials (user:password@) are not allowed',
+      };
     }
     const hostname = url.hostname.replace(/\.$/, '').toLowerCase();
     const port = url.port ? Number(url.port) : defaultPort(url.protocol);
@@ -143,11 +192,16 @@ export class EndpointPolicy {
     if (rules.length === 0) {
       return {
         ok: false,
-        reason: `host ${display} is not allowed by mlops endpoint rules${this.rules.length ? '' : ' (none are configured)'}`,
+        reason: `host ${display} is not allowed by mlops endpoint rules${
+          this.rules.length ? '' : ' (none are configured)'
+        }`,
       };
     }
     if (!rules.some(portOk)) {
-      return { ok: false, reason: `port ${port} of ${display} is not allowed by mlops endpoint rules` };
+      return {
+        ok: false,
+        reason: `port ${port} of ${display} is not allowed by mlops endpoint rules`,
+      };
     }
     return { ok: true, url };
   }
@@ -156,19 +210,33 @@ export class EndpointPolicy {
    * Checks the addresses a host name resolves to (or an IP literal) at
    * connect time: sensitive ranges need an explicit IP rule.
    */
-  async checkAddresses(hostname: string): Promise<{ ok: true; addresses: string[] } | { ok: false; reason: string }> {
+  async checkAddresses(
+    hostname: string,
+  ): Promise<
+    { ok: true; addresses: string[] } | { ok: false; reason: string }
+  > {
     const literal = parseIp(hostname);
     let addresses: string[];
     try {
       addresses = literal ? [literal.toString()] : await this.resolve(hostname);
     } catch (e) {
-      return { ok: false, reason: `host ${hostname} does not resolve (${(e as Error).message})` };
+      return {
+        ok: false,
+        reason: `host ${hostname} does not resolve (${(e as Error).message})`,
+      };
     }
-    if (addresses.length === 0) return { ok: false, reason: `host ${hostname} does not resolve` };
+    if (addresses.length === 0)
+      return { ok: false, reason: `host ${hostname} does not resolve` };
     for (const a of addresses) {
       const addr = parseIp(a);
-      if (!addr) return { ok: false, reason: `host ${hostname} resolved to an invalid address ${a}` };
-      const explicitlyAllowed = this.rules.some(r => r.kind === 'cidr' && inCidr(addr, r.cidr!));
+      if (!addr)
+        return {
+          ok: false,
+          reason: `host ${hostname} resolved to an invalid address ${a}`,
+        };
+      const explicitlyAllowed = this.rules.some(
+        r => r.kind === 'cidr' && inCidr(addr, r.cidr!),
+      );
       if (!explicitlyAllowed && ALWAYS_SENSITIVE.includes(addr.range())) {
         return {
           ok: false,
@@ -189,12 +257,22 @@ export class EndpointPolicy {
       this.checkAddresses(hostname).then(
         result => {
           if (!result.ok) {
-            callback(Object.assign(new Error(result.reason), { code: 'EMLOPSDENIED' }), '', 0);
+            callback(
+              Object.assign(new Error(result.reason), { code: 'EMLOPSDENIED' }),
+              '',
+              0,
+            );
             return;
           }
           const family = (a: string) => (a.includes(':') ? 6 : 4);
           if (opts.all) {
-            callback(null, result.addresses.map(address => ({ address, family: family(address) })));
+            callback(
+              null,
+              result.addresses.map(address => ({
+                address,
+                family: family(address),
+              })),
+            );
           } else {
             callback(null, result.addresses[0], family(result.addresses[0]));
           }

@@ -22,21 +22,35 @@ export class GuardedRequester {
     this.maxRedirects = options.maxRedirects ?? 3;
   }
 
-  async get(rawUrl: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
+  async get(
+    rawUrl: string,
+    headers: Record<string, string> = {},
+  ): Promise<HttpResponse> {
     let current = rawUrl;
     for (let hop = 0; hop <= this.maxRedirects; hop++) {
       const verdict = this.policy.check(current);
       if (!verdict.ok) {
-        throw this.http.error('not-allowed', hop === 0 ? verdict.reason : `redirected to a URL that is not allowed: ${verdict.reason}`);
+        throw this.http.error(
+          'not-allowed',
+          hop === 0
+            ? verdict.reason
+            : `redirected to a URL that is not allowed: ${verdict.reason}`,
+        );
       }
       const res = await this.http.send(verdict.url.toString(), { headers });
-      if ([301, 302, 303, 307, 308].includes(res.status) && res.headers.location) {
+      if (
+        [301, 302, 303, 307, 308].includes(res.status) &&
+        res.headers.location
+      ) {
         current = new URL(res.headers.location, verdict.url).toString();
         continue;
       }
       return res;
     }
-    throw this.http.error('not-allowed', `more than ${this.maxRedirects} redirects`);
+    throw this.http.error(
+      'not-allowed',
+      `more than ${this.maxRedirects} redirects`,
+    );
   }
 }
 

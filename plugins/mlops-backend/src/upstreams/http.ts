@@ -64,7 +64,11 @@ export class UpstreamHttp {
   /** Sends one request. Never throws anything but UpstreamError. */
   async send(
     url: string,
-    init: { method?: 'GET' | 'HEAD' | 'POST' | 'PUT'; headers?: Record<string, string>; body?: string } = {},
+    init: {
+      method?: 'GET' | 'HEAD' | 'POST' | 'PUT';
+      headers?: Record<string, string>;
+      body?: string;
+    } = {},
   ): Promise<HttpResponse> {
     const method = init.method ?? 'GET';
     const signal = AbortSignal.timeout(this.timeoutMs);
@@ -92,16 +96,26 @@ export class UpstreamHttp {
       }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) {
-        if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+        if (v !== undefined)
+          headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
       }
-      return { status: res.statusCode, headers, body: Buffer.concat(chunks), url };
+      return {
+        status: res.statusCode,
+        headers,
+        body: Buffer.concat(chunks),
+        url,
+      };
     } catch (e) {
       throw this.toUpstreamError(e, signal);
     }
   }
 
   /** Builds an UpstreamError for this upstream, scrubbing secrets. */
-  error(fault: UpstreamFault, message: string, httpStatus?: number): UpstreamError {
+  error(
+    fault: UpstreamFault,
+    message: string,
+    httpStatus?: number,
+  ): UpstreamError {
     return new UpstreamError({
       upstream: this.upstream,
       fault,
@@ -114,12 +128,29 @@ export class UpstreamHttp {
   statusError(res: HttpResponse, detail?: string): UpstreamError {
     const status = res.status;
     const suffix = detail ? `: ${truncate(detail, 300)}` : '';
-    if (status === 401) return this.error('unauthorized', `answered 401 Unauthorized${suffix}`, status);
-    if (status === 403) return this.error('forbidden', `answered 403 Forbidden${suffix}`, status);
-    if (status === 404) return this.error('not-found', `answered 404 Not Found${suffix}`, status);
-    if (status === 429) return this.error('rate-limited', `answered 429 Too Many Requests${suffix}`, status);
-    if (status >= 500) return this.error('server-error', `answered ${status}${suffix}`, status);
-    return this.error('malformed', `answered unexpected status ${status}${suffix}`, status);
+    if (status === 401)
+      return this.error(
+        'unauthorized',
+        `answered 401 Unauthorized${suffix}`,
+        status,
+      );
+    if (status === 403)
+      return this.error('forbidden', `answered 403 Forbidden${suffix}`, status);
+    if (status === 404)
+      return this.error('not-found', `answered 404 Not Found${suffix}`, status);
+    if (status === 429)
+      return this.error(
+        'rate-limited',
+        `answered 429 Too Many Requests${suffix}`,
+        status,
+      );
+    if (status >= 500)
+      return this.error('server-error', `answered ${status}${suffix}`, status);
+    return this.error(
+      'malformed',
+      `answered unexpected status ${status}${suffix}`,
+      status,
+    );
   }
 
   scrub(text: string): string {
@@ -130,7 +161,12 @@ export class UpstreamHttp {
 
   private toUpstreamError(e: unknown, signal: AbortSignal): UpstreamError {
     if (e instanceof UpstreamError) return e;
-    const err = e as { code?: string; name?: string; message?: string; cause?: { code?: string } };
+    const err = e as {
+      code?: string;
+      name?: string;
+      message?: string;
+      cause?: { code?: string };
+    };
     const code = err.code ?? err.cause?.code;
     if (
       signal.aborted ||
@@ -140,21 +176,40 @@ export class UpstreamHttp {
       err instanceof undiciErrors.ConnectTimeoutError ||
       code === 'UND_ERR_CONNECT_TIMEOUT'
     ) {
-      return this.error('timeout', `did not answer within ${this.timeoutMs} ms`);
+      return this.error(
+        'timeout',
+        `did not answer within ${this.timeoutMs} ms`,
+      );
     }
     if (code === 'EMLOPSDENIED') {
-      return this.error('not-allowed', truncate(err.message ?? 'address not allowed', 300));
+      return this.error(
+        'not-allowed',
+        truncate(err.message ?? 'address not allowed', 300),
+      );
     }
-    if (code === 'ECONNREFUSED') return this.error('unreachable', 'refused the connection (is it running?)');
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return this.error('unreachable', 'host name does not resolve');
-    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
+    if (code === 'ECONNREFUSED')
+      return this.error(
+        'unreachable',
+        'refused the connection (is it running?)',
+      );
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+      return this.error('unreachable', 'host name does not resolve');
+    if (
+      code === 'ECONNRESET' ||
+      code === 'UND_ERR_SOCKET' ||
+      code === 'EPIPE'
+    ) {
       return this.error('unreachable', 'closed the connection unexpectedly');
     }
-    if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return this.error('unreachable', 'is not reachable on the network');
+    if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
+      return this.error('unreachable', 'is not reachable on the network');
     if (typeof code === 'string' && /CERT|SSL|TLS/.test(code)) {
       return this.error('unreachable', `TLS failed (${code})`);
     }
-    return this.error('unreachable', `request failed: ${truncate(err.message ?? String(e), 200)}`);
+    return this.error(
+      'unreachable',
+      `request failed: ${truncate(err.message ?? String(e), 200)}`,
+    );
   }
 }
 
@@ -163,10 +218,18 @@ export function truncate(text: string, max: number): string {
 }
 
 /** Parses a JSON body or throws a `malformed` UpstreamError. */
-export function parseJson(http: UpstreamHttp, res: HttpResponse, what: string): unknown {
+export function parseJson(
+  http: UpstreamHttp,
+  res: HttpResponse,
+  what: string,
+): unknown {
   try {
     return JSON.parse(res.body.toString('utf8'));
   } catch {
-    throw http.error('malformed', `returned ${what} that is not valid JSON`, res.status);
+    throw http.error(
+      'malformed',
+      `returned ${what} that is not valid JSON`,
+      res.status,
+    );
   }
 }

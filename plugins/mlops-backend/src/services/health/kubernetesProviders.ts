@@ -11,15 +11,13 @@ import {
   WorkloadSummary,
 } from '@internal/plugin-mlops-common';
 import {
+  EntityClusterObjects,
   EntityWorkloadReport,
   NodeGpu,
   PodDiagnosis,
   ResourceCache,
   WorkloadJudgement,
   entityGpuUsage,
-  entityKubernetesTarget,
-  findEntityObjects,
-  judgeEntityWorkloads,
   nodeGpuInventory,
 } from '../../upstreams/kubernetes';
 import { PrometheusReader } from '../../upstreams/prometheus/PrometheusClient';
@@ -37,6 +35,7 @@ import {
   metricsProblemOf,
   metricsUnavailable,
 } from './inferenceProvider';
+import { entityWorkloadMemo } from './entityWorkloadMemo';
 
 const hasKubernetesAnnotation = (entity: Entity) => {
   const a = entity.metadata.annotations ?? {};
@@ -52,12 +51,13 @@ export function workloadSignalProvider(
   cache: ResourceCache,
   now: () => number = Date.now,
 ): SignalProvider {
+  const memo = entityWorkloadMemo(cache);
   return {
     signal: 'workload',
     notApplicableReason: () => notAnnotated,
     async read(entity, options): Promise<SignalReading | undefined> {
       if (!hasKubernetesAnnotation(entity)) return undefined;
-      const report = judgeEntityWorkloads(cache, entity, now());
+      const { report } = memo.read(entity, now());
       const detail = options?.details
         ? { detail: { workload: toWorkloadDetail(report) } }
         : {};
@@ -75,32 +75,44 @@ export function workloadSignalProvider(
           facts: { running: { problem: report.problem } },
           ...detail,
         };
-      const pods = report.clusters.flatMap(c => c.pods);
-      const workloads = report.clusters.flatMap(c => c.workloads);
-      if (pods.length === 0 && workloads.length === 0)
-        return { health, ...detail };
-      const images = pods.flatMap(p => p.images.filter(i => !i.init));
-      const desired =
-        workloads.reduce((n, w) => n + (w.desired ?? 0), 0) || pods.length;
-      const ready = pods.filter(p => p.ready).length;
-      const firstProblem = pods.find(p => p.status !== 'ok');
-      const running: RunningFact = {
-        tags: [
-          ...new Set(
-            images.map(i => i.tag).filter((t): t is string => Boolean(t)),
-          ),
-        ],
-        digests: [
-          ...new Set(
-            images.map(i => i.digest).filter((d): d is string => Boolean(d)),
-          ),
-        ],
-        ready,
-        desired,
-        ...(firstProblem ? { reason: firstProblem.reason } : {}),
-      };
+      const running = runningFactOf(report);
+      if (!running) return { health, ...detail };
       return { health, facts: { running }, ...detail };
     },
+  };
+}
+
+const runningFacts = new WeakMap<EntityWorkloadReport, RunningFact | null>();
+
+/** What runs, from a workload report (kept with the memoized report); null when nothing matched. */
+function runningFactOf(report: EntityWorkloadReport): RunningFact | null {
+  const known = runningFacts.get(report);
+  if (known !== undefined) return known;
+  const running = computeRunningFact(report);
+  runningFacts.set(report, running);
+  return running;
+}
+
+function computeRunningFact(report: EntityWorkloadReport): RunningFact | null {
+  const pods = report.clusters.flatMap(c => c.pods);
+  const workloads = report.clusters.flatMap(c => c.workloads);
+  if (pods.length === 0 && workloads.length === 0) return null;
+  const images = pods.flatMap(p => p.images.filter(i => !i.init));
+  const desired =
+    workloads.reduce((n, w) => n + (w.desired ?? 0), 0) || pods.length;
+  const firstProblem = pods.find(p => p.status !== 'ok');
+  return {
+    tags: [
+      ...new Set(images.map(i => i.tag).filter((t): t is string => Boolean(t))),
+    ],
+    digests: [
+      ...new Set(
+        images.map(i => i.digest).filter((d): d is string => Boolean(d)),
+      ),
+    ],
+    ready: pods.filter(p => p.ready).length,
+    desired,
+    ...(firstProblem ? { reason: firstProblem.reason } : {}),
   };
 }
 
@@ -210,6 +222,7 @@ export function gpuSignalProvider(
     if (change.kind === 'nodes' || change.kind === 'pods')
       inventories.delete(change.cluster);
   });
+  const memo = entityWorkloadMemo(cache);
   const inventoryOf = (cluster: string): NodeGpu[] => {
     let inventory = inventories.get(cluster);
     if (!inventory) {
@@ -221,6 +234,20 @@ export function gpuSignalProvider(
     }
     return inventory;
   };
+  // An entity's GPU use on a cluster, kept with its memoized objects while
+  // the cluster's inventory is the same.
+  const usages = new WeakMap<
+    EntityClusterObjects,
+    { inventory: NodeGpu[]; usage: ReturnType<typeof entityGpuUsage> }
+  >();
+  const usageOf = (found: EntityClusterObjects) => {
+    const inventory = inventoryOf(found.cluster);
+    const known = usages.get(found);
+    if (known && known.inventory === inventory) return known.usage;
+    const usage = entityGpuUsage(found.pods, inventory);
+    usages.set(found, { inventory, usage });
+    return usage;
+  };
   return {
     signal: 'gpu',
     notApplicableReason: () => notAnnotated,
@@ -228,7 +255,7 @@ export function gpuSignalProvider(
       if (!hasKubernetesAnnotation(entity)) return undefined;
       const details = options?.details === true;
       const checkedAt = new Date(now()).toISOString();
-      const target = entityKubernetesTarget(entity);
+      const { target, found: clusters } = memo.read(entity, now());
       if (!target.ok) {
         return {
           health: {
@@ -244,7 +271,6 @@ export function gpuSignalProvider(
           },
         };
       }
-      const clusters = findEntityObjects(cache, target);
       const parts: string[] = [];
       let status: SignalHealth['status'] = 'unknown';
       let any = false;
@@ -263,7 +289,7 @@ export function gpuSignalProvider(
             },
           };
         }
-        const usage = entityGpuUsage(found.pods, inventoryOf(found.cluster));
+        const usage = usageOf(found);
         if (usage.pods.length === 0) continue;
         any = true;
         for (const p of usage.pods) {

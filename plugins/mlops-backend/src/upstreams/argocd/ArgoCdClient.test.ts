@@ -235,9 +235,21 @@ describe('ArgoCdClient against the Argo CD simulator', () => {
       expect(results.every(r => r === results[0])).toBe(true);
       await client.listApplications();
       expect(lists(sim)).toHaveLength(1);
-      now += 16_000;
+      now += 10_000;
       await client.listApplications();
+      expect(lists(sim)).toHaveLength(1);
+      // In the last quarter of its 15 s: the cached list at once, a fresh one
+      // read in the background (refresh-ahead).
+      now += 2_000;
+      expect(await client.listApplications()).toBe(results[0]);
+      await waitUntil(() => lists(sim).length === 2);
+      now += 4_000;
+      await client.listApplications();
+      await new Promise(r => setTimeout(r, 50));
       expect(lists(sim)).toHaveLength(2);
+      now += 30_000;
+      await client.listApplications();
+      expect(lists(sim)).toHaveLength(3);
       expect(lists(sim).every(r => r.url === '/api/v1/applications')).toBe(
         true,
       );
@@ -572,3 +584,11 @@ describe('ArgoCdClient against the Argo CD simulator', () => {
     }
   });
 });
+
+async function waitUntil(ok: () => boolean, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise(r => setTimeout(r, 10));
+  }
+}

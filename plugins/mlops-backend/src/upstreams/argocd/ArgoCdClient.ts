@@ -14,6 +14,7 @@ import {
 } from '../http';
 import { ArgoCdConfig, ArgoCdInstanceConfig, secretsOf } from './config';
 import { SessionToken } from './session';
+import { dueForRefresh } from '../refreshAhead';
 import {
   ArgoApplication,
   ArgoResourceTree,
@@ -119,10 +120,21 @@ export class ArgoCdClient {
    */
   async listApplications(): Promise<ArgoApplication[]> {
     const hit = this.list;
-    if (hit && hit.expiresAt > this.now()) {
+    const now = this.now();
+    if (hit && hit.expiresAt > now) {
       if ('error' in hit) throw hit.error;
+      if (
+        dueForRefresh(hit.expiresAt, now, this.config.refreshSeconds * 1000) &&
+        !this.listInFlight
+      )
+        this.fetchList().catch(() => {});
       return hit.apps;
     }
+    return this.fetchList();
+  }
+
+  /** Reads the application list into the cache; concurrent callers share one request. */
+  private fetchList(): Promise<ArgoApplication[]> {
     if (!this.listInFlight) {
       const started = this.now();
       const generation = this.generation;

@@ -290,7 +290,10 @@ export async function readSyncReport(
   const results = await Promise.all(
     chosen.map(async client => {
       try {
-        const apps = matchApps(await client.listApplications(), locator);
+        const apps = matchApps(
+          candidates(await client.listApplications(), locator),
+          locator,
+        );
         const at = new Date(now());
         return { client, apps: apps.map(a => toSyncApp(a, client, at)) };
       } catch (e) {
@@ -321,4 +324,32 @@ export async function readSyncReport(
     });
   }
   return { entityRef, apps, problems };
+}
+
+const byNameIndexes = new WeakMap<
+  ArgoApplication[],
+  Map<string, ArgoApplication[]>
+>();
+
+/**
+ * The applications a name locator can match, from an index built once per
+ * cached list (a fleet view matches 1,000 entities against the same list);
+ * the whole list for a selector.
+ */
+function candidates(
+  apps: ArgoApplication[],
+  locator: AppLocator,
+): ArgoApplication[] {
+  if (!locator.name) return apps;
+  let index = byNameIndexes.get(apps);
+  if (!index) {
+    index = new Map();
+    for (const app of apps) {
+      const same = index.get(app.metadata.name);
+      if (same) same.push(app);
+      else index.set(app.metadata.name, [app]);
+    }
+    byNameIndexes.set(apps, index);
+  }
+  return index.get(locator.name) ?? [];
 }

@@ -488,7 +488,7 @@ describe('InferenceProber: plain http, policy, cache and limits', () => {
     expect(servingFactOf(r)).toEqual({ problem: r.health.problem });
   });
 
-  it('serves one cached report per endpoint for refreshSeconds, one upstream read for concurrent callers', async () => {
+  it('serves one cached report per endpoint for refreshSeconds (re-probed ahead in its last quarter), one upstream read for concurrent callers', async () => {
     let clock = Date.parse('2026-11-22T10:00:00Z');
     const p = prober([hostOf(sim.url)], { refreshSeconds: 15 }, () => clock);
     const target: InferenceTarget = {
@@ -507,13 +507,26 @@ describe('InferenceProber: plain http, policy, cache and limits', () => {
     ]);
     expect(new Set(reports).size).toBe(1);
     expect(count() - before).toBe(3); // live, ready, model ready: once
-    clock += 14_000;
+    clock += 10_000;
     expect(await p.probe(target)).toBe(reports[0]);
     expect(count() - before).toBe(3);
-    clock += 2_000;
-    const fresh = await p.probe(target);
-    expect(fresh.checkedAt).toBe('2026-11-22T10:00:16.000Z');
+    // In the last quarter of its 15 s: the cached report at once, probed
+    // again in the background (refresh-ahead).
+    clock += 4_000;
+    expect(await p.probe(target)).toBe(reports[0]);
+    const deadline = Date.now() + 5_000;
+    while (count() - before < 6 && Date.now() < deadline)
+      await new Promise(r => setTimeout(r, 10));
     expect(count() - before).toBe(6);
+    clock += 2_000;
+    const refreshed = await p.probe(target);
+    expect(refreshed.checkedAt).toBe('2026-11-22T10:00:14.000Z');
+    expect(count() - before).toBe(6);
+    // Nobody asked in time: an expired report is probed before answering.
+    clock += 20_000;
+    const fresh = await p.probe(target);
+    expect(fresh.checkedAt).toBe('2026-11-22T10:00:36.000Z');
+    expect(count() - before).toBe(9);
     expect(servingFactOf(fresh)).toEqual({
       ready: true,
       reason: fresh.health.reason,

@@ -3,6 +3,7 @@ import {
   UpstreamProblem,
 } from '@internal/plugin-mlops-common';
 import { LRUCache } from 'lru-cache';
+import { dueForRefresh } from '../refreshAhead';
 import pLimit from 'p-limit';
 import { performance } from 'node:perf_hooks';
 import { EndpointPolicy } from '../endpointPolicy';
@@ -41,7 +42,7 @@ export interface InferenceReader {
 export class InferenceProber implements InferenceReader {
   private readonly cache = new LRUCache<
     string,
-    { report: InferenceReport; expiresAt: number }
+    { report: InferenceReport; expiresAt: number; lifetimeMs: number }
   >({ max: 5_000 });
   private readonly inFlight = new Map<string, Promise<InferenceReport>>();
   private readonly hostLimits = new LRUCache<string, ReturnType<typeof pLimit>>(
@@ -90,7 +91,20 @@ export class InferenceProber implements InferenceReader {
       target.managementEndpoint ?? '',
     ]);
     const cached = this.cache.get(key);
-    if (cached && cached.expiresAt > this.now()) return cached.report;
+    const now = this.now();
+    if (cached && cached.expiresAt > now) {
+      if (
+        dueForRefresh(cached.expiresAt, now, cached.lifetimeMs) &&
+        !this.inFlight.has(key)
+      )
+        this.load(key, target).catch(() => {});
+      return cached.report;
+    }
+    return this.load(key, target);
+  }
+
+  /** Probes into the cache; concurrent callers share one probe. */
+  private load(key: string, target: InferenceTarget): Promise<InferenceReport> {
     let pending = this.inFlight.get(key);
     if (!pending) {
       pending = this.run(target)
@@ -98,7 +112,11 @@ export class InferenceProber implements InferenceReader {
           const ttl = report.health.problem
             ? Math.min(FAULT_TTL_MS, this.config.refreshSeconds * 1000)
             : this.config.refreshSeconds * 1000;
-          this.cache.set(key, { report, expiresAt: this.now() + ttl });
+          this.cache.set(key, {
+            report,
+            expiresAt: this.now() + ttl,
+            lifetimeMs: ttl,
+          });
           return report;
         })
         .finally(() => this.inFlight.delete(key));

@@ -98,7 +98,8 @@ export function judgeInference(
     // A server that answers garbage (or errors) on a call clients make is broken,
     // even when its readiness check passes.
     const status: SignalStatus =
-      (nothingKnown || ['malformed', 'too-large', 'server-error'].includes(p.fault)) &&
+      (nothingKnown ||
+        ['malformed', 'too-large', 'server-error'].includes(p.fault)) &&
       !COULD_NOT_LOOK.includes(p.fault)
         ? 'error'
         : 'unknown';

@@ -553,9 +553,7 @@ async function probeOpenAi(
   return out;
 }
 
-function servedModelIds(
-  res: HttpResponse,
-): string[] | 'not-json' | undefined {
+function servedModelIds(res: HttpResponse): string[] | 'not-json' | undefined {
   let body: { data?: unknown };
   try {
     body = JSON.parse(res.body.toString('utf8')) as { data?: unknown };

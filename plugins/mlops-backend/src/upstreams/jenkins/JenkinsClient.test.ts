@@ -344,12 +344,25 @@ describe('JenkinsClient reads, against the Jenkins simulator', () => {
     );
     await client.getJob(ref('ml/fraud-detector'), { repoUrl: APP_REPO });
     expect(apiCalls(sim)).toHaveLength(1);
-    now += 29_000;
-    await client.getJob(ref('ml/fraud-detector'));
+    now += 20_000;
+    const cached = await client.getJob(ref('ml/fraud-detector'));
     expect(apiCalls(sim)).toHaveLength(1);
+    // Read in the last quarter of its 30 s: answered from the cache at once,
+    // and read again from Jenkins in the background.
+    now += 9_000;
+    expect((await client.getJob(ref('ml/fraud-detector'))).checkedAt).toBe(
+      cached.checkedAt,
+    );
+    await waitUntil(() => apiCalls(sim).length === 2);
+    // The background read (at 29 s) lasts until 59 s: no request at 31 s.
     now += 2_000;
     await client.getJob(ref('ml/fraud-detector'));
+    await new Promise(r => setTimeout(r, 50));
     expect(apiCalls(sim)).toHaveLength(2);
+    // Nobody read it in time: an expired job is read again before answering.
+    now += 60_000;
+    await client.getJob(ref('ml/fraud-detector'));
+    expect(apiCalls(sim)).toHaveLength(3);
   });
 
   it('keeps at most `concurrency` requests in flight per instance', async () => {
@@ -639,3 +652,11 @@ describe('JenkinsClient reads, against the Jenkins simulator', () => {
     }
   });
 });
+
+async function waitUntil(ok: () => boolean, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise(r => setTimeout(r, 10));
+  }
+}

@@ -6,6 +6,7 @@ import {
   QueuedBuild,
 } from '@internal/plugin-mlops-common';
 import { LRUCache } from 'lru-cache';
+import { dueForRefresh } from '../refreshAhead';
 import pLimit from 'p-limit';
 import { Dispatcher } from 'undici';
 import {
@@ -111,6 +112,11 @@ export class JenkinsClient implements JenkinsApi {
   private readonly instances: Map<string, Instance>;
   private readonly cache = new LRUCache<string, CacheEntry>({ max: 5_000 });
   private readonly inFlight = new Map<string, Promise<RawJob>>();
+  /** Jobs converted from a cached read, by the git remote they were read for. */
+  private readonly converted = new WeakMap<
+    RawJob,
+    Map<string, { job: BuildJob; at: number; running: boolean }>
+  >();
   private readonly now: () => number;
 
   private constructor(
@@ -153,7 +159,23 @@ export class JenkinsClient implements JenkinsApi {
   ): Promise<BuildJob> {
     const instance = this.instance(ref.instance);
     const raw = await this.readCached(instance, ref);
-    return this.toJob(instance, ref, raw, options.repoUrl);
+    // The same read converts to the same job, except for the running time
+    // of builds in progress: reused while nothing runs, else for a second.
+    const repoUrl = options.repoUrl ?? '';
+    const now = this.now();
+    const done = this.converted.get(raw)?.get(repoUrl);
+    if (done && (!done.running || now - done.at < 1_000)) return done.job;
+    const job = this.toJob(instance, ref, raw, options.repoUrl);
+    let byRepo = this.converted.get(raw);
+    if (!byRepo) this.converted.set(raw, (byRepo = new Map()));
+    byRepo.set(repoUrl, {
+      job,
+      at: now,
+      running:
+        job.builds.some(b => b.building) ||
+        (job.branches ?? []).some(b => b.lastBuild?.building),
+    });
+    return job;
   }
 
   async triggerBuild(
@@ -232,10 +254,21 @@ export class JenkinsClient implements JenkinsApi {
   private async readCached(instance: Instance, ref: JobRef): Promise<RawJob> {
     const key = this.key(ref);
     const hit = this.cache.get(key);
-    if (hit && hit.expiresAt > this.now()) {
+    const now = this.now();
+    if (hit && hit.expiresAt > now) {
       if ('error' in hit) throw hit.error;
+      if (
+        dueForRefresh(hit.expiresAt, now, this.config.refreshSeconds * 1000) &&
+        !this.inFlight.has(key)
+      )
+        this.fetch(instance, ref, key).catch(() => {});
       return hit.raw;
     }
+    return this.fetch(instance, ref, key);
+  }
+
+  /** Reads a job from Jenkins into the cache; concurrent callers share one request. */
+  private fetch(instance: Instance, ref: JobRef, key: string): Promise<RawJob> {
     let pending = this.inFlight.get(key);
     if (!pending) {
       const started = this.now();

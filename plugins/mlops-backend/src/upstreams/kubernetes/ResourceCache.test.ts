@@ -194,6 +194,9 @@ describe('ResourceCache against a real kube-apiserver 1.20', () => {
     );
     const changes: CacheChange[] = [];
     cache.onChange(c => changes.push(c));
+    // What memoized judgements are keyed on: unchanged while nothing changes.
+    const revisionBefore = cache.revision();
+    expect(cache.revision()).toBe(revisionBefore);
 
     const started = Date.now();
     await patchPodStatus(adminA, 'ml', 'fraud-0', {
@@ -235,6 +238,7 @@ describe('ResourceCache against a real kube-apiserver 1.20', () => {
       }),
     );
 
+    expect(cache.revision()).not.toBe(revisionBefore);
     const report = judgeEntityWorkloads(cache, entity('fraud-detector'));
     expect(report.status).toBe('error');
     expect(report.reason).toContain('OOMKilled');

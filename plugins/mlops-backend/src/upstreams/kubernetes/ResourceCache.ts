@@ -88,6 +88,8 @@ export class ResourceCache {
   private readonly reflectorOptions: ReflectorOptions;
   private readonly logger?: ResourceCacheLogger;
   private runs: Promise<void>[] = [];
+  /** Bumped by every batch of object changes (lists and watch events). */
+  private changeCount = 0;
   private started = false;
   private stopped?: Promise<void>;
 
@@ -219,6 +221,26 @@ export class ResourceCache {
     );
   }
 
+  /**
+   * Changes whenever anything an entity's judgement reads may have changed:
+   * an object of any kind on any cluster, or a kind's readiness (synced,
+   * not served, failing and why). Equal revisions mean equal answers from
+   * {@link list} and {@link state}'s judged fields, so a result computed from
+   * them can be reused.
+   */
+  revision(): string {
+    let stamp = String(this.changeCount);
+    for (const runtime of this.clusterRuntimes.values()) {
+      for (const reflector of runtime.reflectors.values()) {
+        const s = reflector.state;
+        stamp += `|${s.synced ? 1 : 0}${s.phase === 'not-served' ? 'n' : ''}${
+          s.lastError ? `!${s.lastError.message}` : ''
+        }`;
+      }
+    }
+    return stamp;
+  }
+
   /** Subscribe to object changes (from lists and watches). Returns the unsubscribe function. */
   onChange(listener: CacheListener): () => void {
     this.listeners.add(listener);
@@ -249,6 +271,7 @@ export class ResourceCache {
   }
 
   private emit(cluster: string, kind: ResourceKind, changes: StoreChange[]) {
+    if (changes.length > 0) this.changeCount++;
     for (const change of changes) {
       const event = { ...change, cluster, kind } as CacheChange;
       for (const listener of this.listeners) {

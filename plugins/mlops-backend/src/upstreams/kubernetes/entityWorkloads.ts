@@ -100,6 +100,8 @@ export function judgeEntityWorkloads(
   source: WorkloadSource,
   entity: Entity,
   now: number = Date.now(),
+  /** The entity's objects when the caller already found them (same source). */
+  found?: EntityClusterObjects[],
 ): EntityWorkloadReport {
   const clusterNames = source.clusterNames();
   if (clusterNames.length === 0) {
@@ -126,8 +128,8 @@ export function judgeEntityWorkloads(
     return { status: 'unknown', reason: target.message, problem, clusters: [] };
   }
   const where = target.namespace ? ` in namespace ${target.namespace}` : '';
-  const clusters = findEntityObjects(source, target).map(found =>
-    judgeCluster(source, found, now),
+  const clusters = (found ?? findEntityObjects(source, target)).map(f =>
+    judgeCluster(source, f, now),
   );
   const multi = clusters.length > 1;
 

@@ -20,17 +20,15 @@ describe('CachedPrometheus', () => {
           );
         return;
       }
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            status: 'success',
-            data: {
-              resultType: 'vector',
-              result: [{ metric: {}, value: [1700000000, '0.25'] }],
-            },
-          }),
-        );
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          status: 'success',
+          data: {
+            resultType: 'vector',
+            result: [{ metric: {}, value: [1700000000, '0.25'] }],
+          },
+        }),
+      );
     });
     await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

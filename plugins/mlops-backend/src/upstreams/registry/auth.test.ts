@@ -16,7 +16,9 @@ describe('parseChallenge', () => {
   });
 
   it('reads error="insufficient_scope" and unquoted tokens', () => {
-    expect(parseChallenge('Bearer realm=x,error="insufficient_scope"')?.params).toEqual({
+    expect(
+      parseChallenge('Bearer realm=x,error="insufficient_scope"')?.params,
+    ).toEqual({
       realm: 'x',
       error: 'insufficient_scope',
     });
@@ -41,7 +43,10 @@ describe('nextLink', () => {
   });
   it('picks next out of Harbor-style " , " joined links', () => {
     expect(
-      nextLink('</api/v2.0/x?page=1&page_size=10>; rel="prev" , </api/v2.0/x?page=3&page_size=10>; rel="next"', base),
+      nextLink(
+        '</api/v2.0/x?page=1&page_size=10>; rel="prev" , </api/v2.0/x?page=3&page_size=10>; rel="next"',
+        base,
+      ),
     ).toBe('http://127.0.0.1:5000/api/v2.0/x?page=3&page_size=10');
   });
   it('returns undefined without a next relation', () => {

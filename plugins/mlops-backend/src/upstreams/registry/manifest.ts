@@ -15,7 +15,9 @@ export const MANIFEST_ACCEPT = [
   MEDIA_TYPES.dockerManifest,
 ].join(', ');
 
-const digest = z.string().regex(/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, 'not a digest');
+const digest = z
+  .string()
+  .regex(/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, 'not a digest');
 const descriptor = z.object({
   mediaType: z.string().optional(),
   digest,
@@ -68,11 +70,15 @@ export function parseManifest(
   }
   const headerType = contentType?.split(';')[0].trim().toLowerCase();
   const bodyType =
-    json && typeof json === 'object' && typeof (json as { mediaType?: unknown }).mediaType === 'string'
+    json &&
+    typeof json === 'object' &&
+    typeof (json as { mediaType?: unknown }).mediaType === 'string'
       ? ((json as { mediaType: string }).mediaType as string)
       : undefined;
   let mediaType =
-    headerType && headerType !== 'application/json' && headerType !== 'application/octet-stream'
+    headerType &&
+    headerType !== 'application/json' &&
+    headerType !== 'application/octet-stream'
       ? headerType
       : bodyType;
   if (!mediaType && json && typeof json === 'object') {
@@ -80,18 +86,33 @@ export function parseManifest(
     if ('manifests' in json) mediaType = MEDIA_TYPES.ociIndex;
     else if ('config' in json) mediaType = MEDIA_TYPES.ociManifest;
   }
-  if (mediaType === MEDIA_TYPES.dockerManifest || mediaType === MEDIA_TYPES.ociManifest) {
+  if (
+    mediaType === MEDIA_TYPES.dockerManifest ||
+    mediaType === MEDIA_TYPES.ociManifest
+  ) {
     const parsed = imageManifestSchema.safeParse(json);
-    if (!parsed.success) return { error: `invalid ${mediaType}: ${describeIssues(parsed.error)}` };
+    if (!parsed.success)
+      return { error: `invalid ${mediaType}: ${describeIssues(parsed.error)}` };
     return { kind: 'image', mediaType, manifest: parsed.data };
   }
-  if (mediaType === MEDIA_TYPES.dockerList || mediaType === MEDIA_TYPES.ociIndex) {
+  if (
+    mediaType === MEDIA_TYPES.dockerList ||
+    mediaType === MEDIA_TYPES.ociIndex
+  ) {
     const parsed = indexSchema.safeParse(json);
-    if (!parsed.success) return { error: `invalid ${mediaType}: ${describeIssues(parsed.error)}` };
+    if (!parsed.success)
+      return { error: `invalid ${mediaType}: ${describeIssues(parsed.error)}` };
     return { kind: 'index', mediaType, manifest: parsed.data };
   }
-  if (json && typeof json === 'object' && (json as { schemaVersion?: unknown }).schemaVersion === 1) {
-    return { error: 'registry returned a Docker schema 1 manifest, which is not supported' };
+  if (
+    json &&
+    typeof json === 'object' &&
+    (json as { schemaVersion?: unknown }).schemaVersion === 1
+  ) {
+    return {
+      error:
+        'registry returned a Docker schema 1 manifest, which is not supported',
+    };
   }
   return { error: `unsupported manifest media type ${mediaType ?? '(none)'}` };
 }
@@ -106,13 +127,18 @@ function describeIssues(error: z.ZodError): string {
 /** True for BuildKit attestation entries and other non-runnable index entries. */
 export function isAttestation(entry: ImageIndex['manifests'][number]): boolean {
   return (
-    entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' ||
+    entry.annotations?.['vnd.docker.reference.type'] ===
+      'attestation-manifest' ||
     entry.platform?.os === 'unknown' ||
     entry.platform?.architecture === 'unknown'
   );
 }
 
-export function platformString(p: { os: string; architecture: string; variant?: string }): string {
+export function platformString(p: {
+  os: string;
+  architecture: string;
+  variant?: string;
+}): string {
   return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
 }
 

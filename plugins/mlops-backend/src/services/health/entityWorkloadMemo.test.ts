@@ -1,0 +1,154 @@
+import { Entity } from '@backstage/catalog-model';
+import { KindObjects, ResourceKind } from '../../upstreams/kubernetes';
+import { ObjectStore } from '../../upstreams/kubernetes/ObjectStore';
+import { KubeObject } from '../../upstreams/kubernetes/types';
+import { EntityWorkloadMemo, MemoSource } from './entityWorkloadMemo';
+
+const entity = (annotations: Record<string, string>): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name: 'fraud-detector', annotations },
+  spec: {},
+});
+const byId = entity({ 'backstage.io/kubernetes-id': 'fraud-detector' });
+
+function pod(name: string, labels: Record<string, string>, ready: boolean) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: 'ml',
+      labels,
+      resourceVersion: `${name}-${ready}`,
+    },
+    spec: { containers: [{ name: 'model', image: 'r.example/fraud:v1' }] },
+    status: {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+      containerStatuses: [
+        {
+          name: 'model',
+          ready,
+          restartCount: ready ? 0 : 5,
+          image: 'r.example/fraud:v1',
+          imageID: '',
+          state: ready
+            ? { running: { startedAt: '2026-11-23T00:00:00Z' } }
+            : { waiting: { reason: 'CrashLoopBackOff', message: 'back-off' } },
+        },
+      ],
+    },
+  } as KubeObject;
+}
+
+/** One cluster of pods in an ObjectStore; the revision moves with every put, as the watch cache's does. */
+function podSource() {
+  const pods = new ObjectStore();
+  let revision = 0;
+  let queries = 0;
+  const source: MemoSource = {
+    clusterNames: () => ['prod'],
+    list: <K extends ResourceKind>(
+      _cluster: string,
+      kind: K,
+      q?: Parameters<ObjectStore['query']>[0],
+    ) => {
+      queries++;
+      return (kind === 'pods' ? pods.query(q) : []) as KindObjects[K][];
+    },
+    state: (cluster, kind) => ({
+      cluster,
+      kind,
+      phase: 'watching',
+      synced: true,
+      objectCount: 0,
+    }),
+    revision: () => String(revision),
+  };
+  return {
+    source,
+    put(o: KubeObject) {
+      if (pods.put(o)) revision++;
+    },
+    queries: () => queries,
+  };
+}
+
+describe('EntityWorkloadMemo', () => {
+  it('answers from memory while the cache revision and the clock allow, and judges again after a change', () => {
+    const s = podSource();
+    s.put(
+      pod('fraud-0', { 'backstage.io/kubernetes-id': 'fraud-detector' }, true),
+    );
+    const memo = new EntityWorkloadMemo(s.source, {
+      maxAgeMs: 5_000,
+      max: 100,
+    });
+
+    const first = memo.read(byId, 1_000);
+    expect(first.report.status).toBe('ok');
+    const queriesAfterFirst = s.queries();
+    expect(queriesAfterFirst).toBeGreaterThan(0);
+
+    // Same revision, within maxAge: the same answer, no query of the cache.
+    expect(memo.read(byId, 3_000)).toBe(first);
+    expect(s.queries()).toBe(queriesAfterFirst);
+
+    // A watch event: the next read sees it.
+    s.put(
+      pod('fraud-0', { 'backstage.io/kubernetes-id': 'fraud-detector' }, false),
+    );
+    const after = memo.read(byId, 3_100);
+    expect(after).not.toBe(first);
+    expect(after.report.status).toBe('error');
+    expect(after.report.reason).toBe(
+      'Pod fraud-0: container model is crash-looping (5 restarts)',
+    );
+  });
+
+  it('judges again once maxAge has passed (reasons carry ages), even on an unchanged cache', () => {
+    const s = podSource();
+    s.put(
+      pod('fraud-0', { 'backstage.io/kubernetes-id': 'fraud-detector' }, true),
+    );
+    const memo = new EntityWorkloadMemo(s.source, {
+      maxAgeMs: 5_000,
+      max: 100,
+    });
+    const first = memo.read(byId, 1_000);
+    expect(memo.read(byId, 5_999)).toBe(first);
+    expect(memo.read(byId, 6_000)).not.toBe(first);
+    // A clock that went backwards does not keep an answer from the future.
+    const fresh = memo.read(byId, 12_000);
+    expect(memo.read(byId, 11_000)).not.toBe(fresh);
+  });
+
+  it('keeps entities with different Kubernetes annotations apart', () => {
+    const s = podSource();
+    s.put(
+      pod('fraud-0', { 'backstage.io/kubernetes-id': 'fraud-detector' }, true),
+    );
+    s.put(pod('canary-0', { app: 'fraud-canary' }, false));
+    const memo = new EntityWorkloadMemo(s.source, {
+      maxAgeMs: 5_000,
+      max: 100,
+    });
+    const bySelector = entity({
+      'backstage.io/kubernetes-label-selector': 'app=fraud-canary',
+    });
+    expect(memo.read(byId, 1_000).report.status).toBe('ok');
+    const canary = memo.read(bySelector, 1_000);
+    expect(canary.report.status).toBe('error');
+    expect(canary.found[0].pods.map(p => p.metadata.name)).toEqual([
+      'canary-0',
+    ]);
+    const bad = memo.read(
+      entity({ 'backstage.io/kubernetes-label-selector': 'app in (' }),
+      1_000,
+    );
+    expect(bad.target.ok).toBe(false);
+    expect(bad.found).toEqual([]);
+    expect(bad.report.problem?.fault).toBe('bad-annotation');
+  });
+});
