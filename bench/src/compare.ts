@@ -82,12 +82,12 @@ export interface BackendRun {
   levels: Record<number, BackendLevel>;
   /** `verb resource` → requests during the measured views (all levels). */
   requestMix: Record<string, number>;
-  /** Memory 20 s after the last level, without views. */
+  /** Memory REST_MS (60 s) after the last level, without views. */
   idle?: { rssMb: number; rssAfterGcMb: number; heapAfterGc?: HeapUsage };
 }
 
 export interface FloorRun {
-  /** RSS of the catalog-only backend 20 s after its catalog holds every entity. */
+  /** RSS of the catalog-only backend REST_MS (60 s) after its catalog holds every entity. */
   rssMb: number;
   heap?: HeapUsage;
   rssAfterGcMb: number;
@@ -112,6 +112,9 @@ export interface RunningBackend {
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+/** How long a backend is left without views before "RSS at rest" is read. */
+const REST_MS = 60_000;
 
 /** The entity the first-complete-health clock waits for: a GPU service whose every signal has data. */
 export function sampleService(env: BenchEnvironment): ServicePlan {
@@ -448,9 +451,10 @@ export async function compareBackends(
       }
     }
 
-    // Memory at rest: 20 s without views after the last level (V8 gives
-    // memory back when idle), then a full GC.
-    await sleep(20_000);
+    // Memory at rest: REST_MS without views after the last level (V8's
+    // memory reducer gives pages back ~10–40 s after the last big GC when
+    // the process is idle; at 20 s it often had not run yet), then a full GC.
+    await sleep(REST_MS);
     for (const id of ids) {
       const r = running[id]!;
       const mem = r.backend.memory();
@@ -461,7 +465,7 @@ export async function compareBackends(
         heapAfterGc: afterGc.heap,
       };
       log(
-        `[bench] ${id} idle 20 s after the last level: RSS ${mem.rssMb.toFixed(
+        `[bench] ${id} idle ${REST_MS / 1000} s after the last level: RSS ${mem.rssMb.toFixed(
           0,
         )} MB (${afterGc.rssMb.toFixed(0)} MB after a full GC, live heap ${
           afterGc.heap?.heapUsedMb.toFixed(0) ?? '?'
@@ -544,8 +548,8 @@ export async function measureFloor(
       await sleep(250);
     }
     const readyMs = Date.now() - backend.spawnedAt;
-    // Idle a while, as the others are between levels, before reading memory.
-    await sleep(20_000);
+    // At rest as long as the others, before reading memory.
+    await sleep(REST_MS);
     const rssMb = backend.memory().rssMb;
     const heap = backend.heap();
     const afterGc = await backend.memoryAfterGc();
@@ -639,7 +643,7 @@ export function resultRows(
   if (ours?.idle) {
     rows.push(
       {
-        metric: 'RSS at rest (20 s after the last level)',
+        metric: `RSS at rest (${REST_MS / 1000} s after the last level)`,
         unit: 'MB',
         ours: ours.idle.rssMb,
         baseline: base?.idle?.rssMb,

@@ -119,6 +119,8 @@ export function startBackend(options: StartBackendOptions): BenchBackend {
     process.execPath,
     [
       ...(options.nodeFlags ?? []),
+      // For investigating a run (e.g. BENCH_NODE_FLAGS=--trace-gc); every backend gets them.
+      ...(process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
       '--expose-gc',
       '-r',
       'sucrase/register/ts',

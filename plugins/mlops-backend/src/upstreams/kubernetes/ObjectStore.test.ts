@@ -87,4 +87,63 @@ describe('ObjectStore', () => {
     });
     expect(o.metadata).toEqual({ name: 'a', annotations: { keep: 'me' } });
   });
+
+  it("slim() keeps of a pod's spec what the Pod type names, and all of its status", () => {
+    const status = {
+      phase: 'Running',
+      podIP: '10.0.0.7',
+      containerStatuses: [{ name: 'model', ready: true, restartCount: 0 }],
+    };
+    const pod = slim({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'llm-0', namespace: 'ml' },
+      spec: {
+        nodeName: 'gpu-1',
+        nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' },
+        tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }],
+        overhead: { cpu: '250m' },
+        volumes: [
+          { name: 'weights', persistentVolumeClaim: { claimName: 'w' } },
+        ],
+        serviceAccountName: 'llm',
+        initContainers: [
+          { name: 'fetch', image: 'r/fetch:1', command: ['sh', '-c', 'cp'] },
+        ],
+        containers: [
+          {
+            name: 'model',
+            image: 'r/llm:2',
+            env: [{ name: 'HF_TOKEN', value: 'x' }],
+            volumeMounts: [{ name: 'weights', mountPath: '/models' }],
+            readinessProbe: { httpGet: { path: '/readyz', port: 8000 } },
+            resources: { limits: { 'nvidia.com/gpu': '1' } },
+          },
+        ],
+      },
+      status,
+    } as KubeObject);
+    expect(pod.spec).toEqual({
+      nodeName: 'gpu-1',
+      nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' },
+      tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }],
+      overhead: { cpu: '250m' },
+      initContainers: [{ name: 'fetch', image: 'r/fetch:1' }],
+      containers: [
+        {
+          name: 'model',
+          image: 'r/llm:2',
+          resources: { limits: { 'nvidia.com/gpu': '1' } },
+        },
+      ],
+    });
+    expect(pod.status).toBe(status);
+    // Other kinds keep their spec whole (a Deployment's template is read).
+    const spec = {
+      template: { spec: { containers: [{ name: 'm', env: [] }] } },
+    };
+    expect(
+      slim({ kind: 'Deployment', metadata: { name: 'd' }, spec }).spec,
+    ).toBe(spec);
+  });
 });
