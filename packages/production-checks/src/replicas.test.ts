@@ -17,6 +17,7 @@ import {
   ReplicaInfo,
   startProductionShape,
 } from './productionShape';
+import { openSignalsSocket } from './signalsSocket';
 import { TaskEvent, taskEvents, taskRow } from './taskAudit';
 import { OWNER_USER, SERVICES, ServicePlan } from './upstreams';
 
@@ -440,6 +441,46 @@ describe('two backend replicas on one PostgreSQL and one Redis', () => {
     expect(row?.settings).toMatchObject({
       cadence: `PT${NOTIFIER_SECONDS}S`,
     });
+  });
+
+  it('push a notification to browsers on either replica (signals cross replicas through the events bus in PostgreSQL)', async () => {
+    const sockets = await Promise.all(
+      [a, b].map(r => openSignalsSocket(r.process.url, 'notifications')),
+    );
+    try {
+      const title = `production-checks broadcast ${Date.now()}`;
+      const sentAt = Date.now();
+      const res = await fetch(`${a.process.url}/api/notifications/`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${shape.token}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          recipients: { type: 'broadcast' },
+          payload: { title, severity: 'normal' },
+        }),
+      });
+      expect(res.status).toBe(200);
+      const [created] = (await res.json()) as Array<{ id: string }>;
+      // Sent through replica A: a browser on B hears of it as one on A does.
+      const [onA, onB] = await Promise.all(
+        sockets.map(s =>
+          s.next(
+            m => m.message?.notification_id === created.id,
+            REFRESH_SECONDS * 1000 + SLACK_MS,
+          ),
+        ),
+      );
+      measured.signalOnOtherReplicaMs = Date.now() - sentAt;
+      for (const m of [onA, onB])
+        expect(m).toEqual({
+          channel: 'notifications',
+          message: { action: 'new_notification', notification_id: created.id },
+        });
+    } finally {
+      for (const s of sockets) s.close();
+    }
   });
 
   it('keeps serving, and keeps running the scheduled work, when the other replica is killed', async () => {

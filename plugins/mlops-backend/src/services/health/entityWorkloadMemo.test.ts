@@ -42,6 +42,9 @@ function pod(name: string, labels: Record<string, string>, ready: boolean) {
   } as KubeObject;
 }
 
+const fraudPod = (ready: boolean) =>
+  pod('fraud-0', { 'backstage.io/kubernetes-id': 'fraud-detector' }, ready);
+
 /** One cluster of pods in an ObjectStore; the revision moves with every put, as the watch cache's does. */
 function podSource() {
   const pods = new ObjectStore();
@@ -75,16 +78,19 @@ function podSource() {
   };
 }
 
+/** A memo over one cluster holding fraud-detector's one ready pod. */
+function readyFraudMemo() {
+  const s = podSource();
+  s.put(fraudPod(true));
+  return {
+    s,
+    memo: new EntityWorkloadMemo(s.source, { maxAgeMs: 5_000, max: 100 }),
+  };
+}
+
 describe('EntityWorkloadMemo', () => {
   it('answers from memory while the cache revision and the clock allow, and judges again after a change', () => {
-    const s = podSource();
-    s.put(
-      pod('fraud-0', { 'backstage.io/kubernetes-id': 'fraud-detector' }, true),
-    );
-    const memo = new EntityWorkloadMemo(s.source, {
-      maxAgeMs: 5_000,
-      max: 100,
-    });
+    const { s, memo } = readyFraudMemo();
 
     const first = memo.read(byId, 1_000);
     expect(first.report.status).toBe('ok');
@@ -96,9 +102,7 @@ describe('EntityWorkloadMemo', () => {
     expect(s.queries()).toBe(queriesAfterFirst);
 
     // A watch event: the next read sees it.
-    s.put(
-      pod('fraud-0', { 'backstage.io/kubernetes-id': 'fraud-detector' }, false),
-    );
+    s.put(fraudPod(false));
     const after = memo.read(byId, 3_100);
     expect(after).not.toBe(first);
     expect(after.report.status).toBe('error');
@@ -108,14 +112,7 @@ describe('EntityWorkloadMemo', () => {
   });
 
   it('judges again once maxAge has passed (reasons carry ages), even on an unchanged cache', () => {
-    const s = podSource();
-    s.put(
-      pod('fraud-0', { 'backstage.io/kubernetes-id': 'fraud-detector' }, true),
-    );
-    const memo = new EntityWorkloadMemo(s.source, {
-      maxAgeMs: 5_000,
-      max: 100,
-    });
+    const { memo } = readyFraudMemo();
     const first = memo.read(byId, 1_000);
     expect(memo.read(byId, 5_999)).toBe(first);
     expect(memo.read(byId, 6_000)).not.toBe(first);
@@ -125,15 +122,8 @@ describe('EntityWorkloadMemo', () => {
   });
 
   it('keeps entities with different Kubernetes annotations apart', () => {
-    const s = podSource();
-    s.put(
-      pod('fraud-0', { 'backstage.io/kubernetes-id': 'fraud-detector' }, true),
-    );
+    const { s, memo } = readyFraudMemo();
     s.put(pod('canary-0', { app: 'fraud-canary' }, false));
-    const memo = new EntityWorkloadMemo(s.source, {
-      maxAgeMs: 5_000,
-      max: 100,
-    });
     const bySelector = entity({
       'backstage.io/kubernetes-label-selector': 'app=fraud-canary',
     });
