@@ -447,6 +447,7 @@ describe('two backend replicas on one PostgreSQL and one Redis', () => {
     const sockets = await Promise.all(
       [a, b].map(r => openSignalsSocket(r.process.url, 'notifications')),
     );
+    measured.signalsConnectAttempts = sockets.map(s => s.attempt);
     try {
       const title = `production-checks broadcast ${Date.now()}`;
       const sentAt = Date.now();
@@ -465,11 +466,23 @@ describe('two backend replicas on one PostgreSQL and one Redis', () => {
       const [created] = (await res.json()) as Array<{ id: string }>;
       // Sent through replica A: a browser on B hears of it as one on A does.
       const [onA, onB] = await Promise.all(
-        sockets.map(s =>
-          s.next(
-            m => m.message?.notification_id === created.id,
-            REFRESH_SECONDS * 1000 + SLACK_MS,
-          ),
+        sockets.map((s, i) =>
+          s
+            .next(
+              m => m.message?.notification_id === created.id,
+              REFRESH_SECONDS * 1000 + SLACK_MS,
+            )
+            .catch(e => {
+              const r = [a, b][i];
+              const said = r.process
+                .logs()
+                .filter(l => /event|signal/i.test(`${l.plugin} ${l.message}`))
+                .map(l => `${l.plugin}: ${l.message}`)
+                .slice(-15);
+              throw new Error(
+                `${r.name}: ${(e as Error).message}\n${said.join('\n')}`,
+              );
+            }),
         ),
       );
       measured.signalOnOtherReplicaMs = Date.now() - sentAt;

@@ -9,6 +9,8 @@ export interface SignalMessage {
 }
 
 export interface SignalsSocket {
+  /** Which connection attempt opened (1 = the first). */
+  attempt: number;
   received: SignalMessage[];
   /** Resolves with the first message matching `match` (already received or later). */
   next(
@@ -18,11 +20,50 @@ export interface SignalsSocket {
   close(): void;
 }
 
+/**
+ * Opens the socket as the signals frontend does, retrying: the signals
+ * backend starts listening for WebSocket upgrades only once a first upgrade
+ * request has reached its router, and that first request gets no answer.
+ */
+async function connect(
+  url: string,
+  attempts: number,
+): Promise<{ ws: WebSocket; attempt: number }> {
+  let last: Error | undefined;
+  for (let i = 0; i < attempts; i++) {
+    const ws = new WebSocket(url);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no WebSocket to ${url} in 3 s`)),
+          3_000,
+        );
+        ws.addEventListener('open', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        ws.addEventListener('error', () => {
+          clearTimeout(timer);
+          reject(new Error(`WebSocket to ${url} failed`));
+        });
+      });
+      return { ws, attempt: i + 1 };
+    } catch (e) {
+      last = e as Error;
+      ws.close();
+    }
+  }
+  throw new Error(`${last?.message} (${attempts} attempts)`);
+}
+
 export async function openSignalsSocket(
   baseUrl: string,
   channel: string,
 ): Promise<SignalsSocket> {
-  const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/signals`);
+  const { ws, attempt } = await connect(
+    `${baseUrl.replace(/^http/, 'ws')}/api/signals`,
+    5,
+  );
   const received: SignalMessage[] = [];
   const waiters = new Set<() => void>();
   ws.addEventListener('message', event => {
@@ -34,22 +75,9 @@ export async function openSignalsSocket(
     }
     for (const wake of waiters) wake();
   });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no WebSocket to ${baseUrl}/api/signals in 10 s`)),
-      10_000,
-    );
-    ws.addEventListener('open', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    ws.addEventListener('error', () => {
-      clearTimeout(timer);
-      reject(new Error(`WebSocket to ${baseUrl}/api/signals failed`));
-    });
-  });
   ws.send(JSON.stringify({ action: 'subscribe', channel }));
   return {
+    attempt,
     received,
     next(match, timeoutMs) {
       return new Promise((resolve, reject) => {
