@@ -291,6 +291,15 @@ export async function runSoak(
             const flipped = was === 'Synced' ? 'OutOfSync' : 'Synced';
             const appSync = (d: HealthDoc) =>
               d.details?.sync?.apps?.find(a => a.name === s.name)?.sync;
+            // Start from what the backend already shows, so a stale answer
+            // cannot pass for a fast one.
+            await lagUntil(
+              r.pool,
+              s.name,
+              token,
+              Date.now(),
+              d => appSync(d) === was,
+            );
             let t0 = Date.now();
             sim.setStatus(s.name, { sync: { status: flipped } });
             record(

@@ -222,30 +222,38 @@ export class FleetMutator {
     const sim = this.env.argocd.sim;
     const op = sim.getApplication(s.name)?.status?.operationState;
     if (!op) return;
-    const startedAt = iso(Date.now());
-    const { finishedAt: _done, ...running } = op;
-    sim.setStatus(s.name, {
-      sync: { status: 'OutOfSync' },
-      operationState: {
-        ...running,
-        phase: 'Running',
-        message: 'syncing (the benchmark mutator plays the Argo CD controller)',
-        startedAt,
-      },
-    });
-    await new Promise(r => setTimeout(r, 1_500));
-    sim.setStatus(s.name, {
-      sync: { status: 'Synced' },
-      operationState: {
-        ...running,
-        phase: 'Succeeded',
-        message: 'successfully synced (all tasks run)',
-        startedAt,
-        finishedAt: iso(Date.now()),
-      },
-      reconciledAt: iso(Date.now()),
-    });
-    this.counts.argoSyncs++;
+    // Held for the whole sync: a lag probe flipping the same app in between
+    // would have its change overwritten by the "Succeeded" write below.
+    this.reserved.add(s.name);
+    try {
+      const startedAt = iso(Date.now());
+      const { finishedAt: _done, ...running } = op;
+      sim.setStatus(s.name, {
+        sync: { status: 'OutOfSync' },
+        operationState: {
+          ...running,
+          phase: 'Running',
+          message:
+            'syncing (the benchmark mutator plays the Argo CD controller)',
+          startedAt,
+        },
+      });
+      await new Promise(r => setTimeout(r, 1_500));
+      sim.setStatus(s.name, {
+        sync: { status: 'Synced' },
+        operationState: {
+          ...running,
+          phase: 'Succeeded',
+          message: 'successfully synced (all tasks run)',
+          startedAt,
+          finishedAt: iso(Date.now()),
+        },
+        reconciledAt: iso(Date.now()),
+      });
+      this.counts.argoSyncs++;
+    } finally {
+      this.reserved.delete(s.name);
+    }
   }
 
   start(): void {
