@@ -113,6 +113,20 @@ export interface RunningBackend {
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
+/** True when the backend's catalog answers for Component `name`. */
+async function catalogHolds(
+  pool: Parameters<typeof sendView>[0],
+  token: string,
+  name: string,
+): Promise<boolean> {
+  const res = await sendView(pool, {
+    method: 'GET',
+    path: `/api/catalog/entities/by-name/component/default/${name}`,
+    headers: { authorization: `Bearer ${token}` },
+  }).catch(() => undefined);
+  return res?.status === 200;
+}
+
 /** How long a backend is left without views before "RSS at rest" is read. */
 const REST_MS = 60_000;
 
@@ -235,12 +249,7 @@ export async function startMeasuredBackend(
   // for the last one, so no measured view meets a catalog still filling up.
   const last = env.entities[env.entities.length - 1].metadata.name;
   for (;;) {
-    const res = await sendView(pool, {
-      method: 'GET',
-      path: `/api/catalog/entities/by-name/component/default/${last}`,
-      headers: { authorization: `Bearer ${env.viewerToken}` },
-    }).catch(() => undefined);
-    if (res?.status === 200) break;
+    if (await catalogHolds(pool, env.viewerToken, last)) break;
     if (Date.now() > deadline)
       throw new Error(`the ${id} backend's catalog never held ${last}`);
     await sleep(250);
@@ -465,7 +474,9 @@ export async function compareBackends(
         heapAfterGc: afterGc.heap,
       };
       log(
-        `[bench] ${id} idle ${REST_MS / 1000} s after the last level: RSS ${mem.rssMb.toFixed(
+        `[bench] ${id} idle ${
+          REST_MS / 1000
+        } s after the last level: RSS ${mem.rssMb.toFixed(
           0,
         )} MB (${afterGc.rssMb.toFixed(0)} MB after a full GC, live heap ${
           afterGc.heap?.heapUsedMb.toFixed(0) ?? '?'
@@ -539,12 +550,7 @@ export async function measureFloor(
         throw new Error(`the floor backend exited:\n${logTail(backend)}`);
       if (Date.now() - backend.spawnedAt > 5 * 60_000)
         throw new Error(`the floor backend's catalog never held ${last}`);
-      const res = await sendView(pool, {
-        method: 'GET',
-        path: `/api/catalog/entities/by-name/component/default/${last}`,
-        headers: { authorization: `Bearer ${env.viewerToken}` },
-      }).catch(() => undefined);
-      if (res?.status === 200) break;
+      if (await catalogHolds(pool, env.viewerToken, last)) break;
       await sleep(250);
     }
     const readyMs = Date.now() - backend.spawnedAt;

@@ -300,32 +300,22 @@ export async function runSoak(
               Date.now(),
               d => appSync(d) === was,
             );
-            let t0 = Date.now();
-            sim.setStatus(s.name, { sync: { status: flipped } });
-            record(
-              argoLag,
-              'argo',
-              await lagUntil(
-                r.pool,
-                s.name,
-                token,
-                t0,
-                d => appSync(d) === flipped,
-              ),
-            );
-            t0 = Date.now();
-            sim.setStatus(s.name, { sync: { status: was } });
-            record(
-              argoLag,
-              'argo',
-              await lagUntil(
-                r.pool,
-                s.name,
-                token,
-                t0,
-                d => appSync(d) === was,
-              ),
-            );
+            // Flip it, then back: each change timed until the backend shows it.
+            for (const status of [flipped, was] as const) {
+              const t0 = Date.now();
+              sim.setStatus(s.name, { sync: { status } });
+              record(
+                argoLag,
+                'argo',
+                await lagUntil(
+                  r.pool,
+                  s.name,
+                  token,
+                  t0,
+                  d => appSync(d) === status,
+                ),
+              );
+            }
           } finally {
             mutator.reserved.delete(s.name);
           }
