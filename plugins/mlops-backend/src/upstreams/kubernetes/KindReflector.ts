@@ -9,7 +9,8 @@ import {
   WatchEvent,
 } from './KubeHttp';
 import { KindSpec, ResourceKind, apiVersionOf, collectionPath } from './kinds';
-import { ObjectStore, StoreChange, slim } from './ObjectStore';
+import { ObjectStore, StoreChange } from './ObjectStore';
+import { slim } from './slim';
 import { KubeObject } from './types';
 
 export type KindPhase =

@@ -1,5 +1,5 @@
 import { parseLabelSelector } from './labelSelector';
-import { ObjectStore, slim } from './ObjectStore';
+import { ObjectStore } from './ObjectStore';
 import { KubeObject } from './types';
 
 const obj = (
@@ -72,78 +72,5 @@ describe('ObjectStore', () => {
       changes.map(c => `${c.type}:${c.object.metadata.name}`).sort(),
     ).toEqual(['added:d', 'deleted:node-1', 'modified:b']);
     expect(store.size).toBe(3);
-  });
-
-  it('slim() drops managedFields and the last-applied annotation only', () => {
-    const o = slim({
-      metadata: {
-        name: 'a',
-        annotations: {
-          'kubectl.kubernetes.io/last-applied-configuration': '{…}',
-          keep: 'me',
-        },
-        managedFields: [{ manager: 'kubectl' }],
-      } as KubeObject['metadata'],
-    });
-    expect(o.metadata).toEqual({ name: 'a', annotations: { keep: 'me' } });
-  });
-
-  it("slim() keeps of a pod's spec what the Pod type names, and all of its status", () => {
-    const status = {
-      phase: 'Running',
-      podIP: '10.0.0.7',
-      containerStatuses: [{ name: 'model', ready: true, restartCount: 0 }],
-    };
-    const pod = slim({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'llm-0', namespace: 'ml' },
-      spec: {
-        nodeName: 'gpu-1',
-        nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' },
-        tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }],
-        overhead: { cpu: '250m' },
-        volumes: [
-          { name: 'weights', persistentVolumeClaim: { claimName: 'w' } },
-        ],
-        serviceAccountName: 'llm',
-        initContainers: [
-          { name: 'fetch', image: 'r/fetch:1', command: ['sh', '-c', 'cp'] },
-        ],
-        containers: [
-          {
-            name: 'model',
-            image: 'r/llm:2',
-            env: [{ name: 'HF_TOKEN', value: 'x' }],
-            volumeMounts: [{ name: 'weights', mountPath: '/models' }],
-            readinessProbe: { httpGet: { path: '/readyz', port: 8000 } },
-            resources: { limits: { 'nvidia.com/gpu': '1' } },
-          },
-        ],
-      },
-      status,
-    } as KubeObject);
-    expect(pod.spec).toEqual({
-      nodeName: 'gpu-1',
-      nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' },
-      tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }],
-      overhead: { cpu: '250m' },
-      initContainers: [{ name: 'fetch', image: 'r/fetch:1' }],
-      containers: [
-        {
-          name: 'model',
-          image: 'r/llm:2',
-          resources: { limits: { 'nvidia.com/gpu': '1' } },
-        },
-      ],
-    });
-    expect(pod.status).toBe(status);
-    // Other kinds keep their spec whole (a Deployment's template is read).
-    const spec = {
-      template: { spec: { containers: [{ name: 'm', env: [] }] } },
-    };
-    expect(
-      slim({ kind: 'Deployment', metadata: { name: 'd' }, spec }).spec,
-    ).toBe(spec);
   });
 });

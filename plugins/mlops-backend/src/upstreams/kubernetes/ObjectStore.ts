@@ -1,5 +1,5 @@
 import { LabelSelector, matchesSelector } from './labelSelector';
-import { Container, KubeObject, Pod } from './types';
+import { KubeObject } from './types';
 
 export type StoreChangeType = 'added' | 'modified' | 'deleted';
 
@@ -15,66 +15,11 @@ export interface StoreQuery {
   selector?: LabelSelector;
 }
 
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
-
 /** `namespace/name`, or `name` for cluster-scoped objects. */
 export function objectKey(o: KubeObject): string {
   return o.metadata.namespace
     ? `${o.metadata.namespace}/${o.metadata.name}`
     : o.metadata.name;
-}
-
-/**
- * Drops what is large and never read (managedFields, kubectl's
- * last-applied copy of the whole object; of a pod's spec everything but
- * what the `Pod` type names) before an object is kept.
- */
-export function slim<T extends KubeObject>(o: T): T {
-  const metadata = { ...o.metadata } as T['metadata'] & {
-    managedFields?: unknown;
-  };
-  delete metadata.managedFields;
-  if (metadata.annotations && LAST_APPLIED in metadata.annotations) {
-    const { [LAST_APPLIED]: _dropped, ...rest } = metadata.annotations;
-    metadata.annotations = rest;
-  }
-  if (o.kind === 'Pod') return { ...o, metadata, spec: podSpecRead(o) };
-  return { ...o, metadata };
-}
-
-/**
- * Of a pod's spec, what this plugin reads (the `Pod` type: node, containers'
- * names, images and resources, overhead, tolerations, node selector). Pods
- * are most of a cluster's objects; their env, volumes, probes and commands
- * are never read, and dropping them keeps a 10,000-pod cache small.
- */
-function podSpecRead(o: KubeObject): Pod['spec'] {
-  const spec = o.spec as Pod['spec'] | undefined;
-  if (!spec || typeof spec !== 'object') return spec;
-  const containers = (list: Container[] | undefined) =>
-    Array.isArray(list)
-      ? list.map(c => ({
-          name: c?.name,
-          ...(c?.image !== undefined ? { image: c.image } : {}),
-          ...(c?.resources !== undefined ? { resources: c.resources } : {}),
-        }))
-      : list;
-  return {
-    ...(spec.nodeName !== undefined ? { nodeName: spec.nodeName } : {}),
-    ...(spec.containers !== undefined
-      ? { containers: containers(spec.containers) }
-      : {}),
-    ...(spec.initContainers !== undefined
-      ? { initContainers: containers(spec.initContainers) }
-      : {}),
-    ...(spec.overhead !== undefined ? { overhead: spec.overhead } : {}),
-    ...(spec.tolerations !== undefined
-      ? { tolerations: spec.tolerations }
-      : {}),
-    ...(spec.nodeSelector !== undefined
-      ? { nodeSelector: spec.nodeSelector }
-      : {}),
-  };
 }
 
 /**
