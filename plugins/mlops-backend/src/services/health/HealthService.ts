@@ -7,7 +7,7 @@ import {
   SignalKind,
 } from '@internal/plugin-mlops-common';
 import { DeliveryFacts, judgeDelivery } from '../delivery/deliveryChain';
-import { DeadlineError, withDeadline } from './deadline';
+import { DeadlineError, sharedDeadline } from './deadline';
 
 /** What one signal provider knows about an entity. */
 export interface SignalReading {
@@ -78,6 +78,10 @@ export class HealthService {
     const wantDetails = options.details === true;
     const now = this.options.now ?? Date.now;
     const checkedAt = new Date(now()).toISOString();
+    const deadline = sharedDeadline(
+      this.options.providerTimeoutMs,
+      `did not answer within ${this.options.providerTimeoutMs} ms`,
+    );
     const readings = await Promise.all(
       SIGNALS.map(
         async (
@@ -89,10 +93,8 @@ export class HealthService {
           if (!provider)
             return [signal, undefined, `no ${signal} upstream is configured`];
           try {
-            const reading = await withDeadline(
+            const reading = await deadline.race(
               provider.read(entity, { details: wantDetails }),
-              this.options.providerTimeoutMs,
-              `did not answer within ${this.options.providerTimeoutMs} ms`,
             );
             return [
               signal,
@@ -129,7 +131,7 @@ export class HealthService {
           }
         },
       ),
-    );
+    ).finally(() => deadline.clear());
     const signals = {} as EntityHealth['signals'];
     const facts: DeliveryFacts = {};
     const details: EntityHealthDetails = {};

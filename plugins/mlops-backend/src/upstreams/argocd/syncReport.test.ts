@@ -1,7 +1,13 @@
 import { ArgoCdSimulator, startArgoCdSimulator } from '@internal/simulators';
 import { judgeDelivery } from '../../services/delivery/deliveryChain';
 import { ArgoCdClient } from './ArgoCdClient';
-import { SHA_A, SHA_B, app, argoConfig } from './__testUtils__/apps';
+import {
+  SHA_A,
+  SHA_B,
+  app,
+  argoClient,
+  argoConfig,
+} from './__testUtils__/apps';
 import {
   readSyncReport,
   splitImage,
@@ -129,6 +135,48 @@ describe('Argo CD sync report (two simulated instances)', () => {
       [0, SHA_A],
       [1, SHA_B],
     ]);
+  });
+
+  it('converts an application of the cached list once, each report keeping its own time, and again once the list is re-read', async () => {
+    let clock = Date.parse('2026-11-23T10:00:00Z');
+    const client = argoClient(
+      dev.url,
+      { username: 'admin', password: PASSWORD },
+      { name: 'dev', now: () => clock, mlops: { refreshSeconds: 15 } },
+    );
+    const read = () =>
+      readSyncReport(
+        'component:default/fraud',
+        { 'argocd/app-name': 'fraud' },
+        [client],
+        () => clock,
+      );
+    const first = await read();
+    clock += 1_000;
+    const second = await read();
+    expect(second.apps[0]).toEqual({
+      ...first.apps[0],
+      checkedAt: '2026-11-23T10:00:01.000Z',
+    });
+    expect(first.apps[0].checkedAt).toBe('2026-11-23T10:00:00.000Z');
+    expect(second.apps[0].sync).toBe('OutOfSync');
+
+    dev.setStatus('fraud', {
+      sync: { status: 'Synced' },
+      health: { status: 'Healthy' },
+    });
+    clock += 1_000;
+    expect((await read()).apps[0].sync).toBe('OutOfSync'); // cached list
+    clock += 15_000;
+    const fresh = await read();
+    expect([fresh.apps[0].sync, fresh.apps[0].health]).toEqual([
+      'Synced',
+      'Healthy',
+    ]);
+    dev.setStatus('fraud', {
+      sync: { status: 'OutOfSync' },
+      health: { status: 'Progressing' },
+    });
   });
 
   it('argocd/instance-name picks instances (comma list) and refuses unknown ones, naming the known ones', async () => {

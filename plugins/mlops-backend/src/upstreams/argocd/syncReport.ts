@@ -251,6 +251,29 @@ export function toDesiredFact(
 }
 
 /**
+ * Conversions of the cached list's applications, kept while the list entry
+ * is the same object (a re-read list brings new objects): every entity and
+ * every fleet request reading one application converts it once.
+ */
+const converted = new WeakMap<
+  ArgoApplication,
+  { client: Pick<ArgoCdClient, 'appUrl' | 'instance'>; app: SyncApp }
+>();
+
+function convertedApp(
+  app: ArgoApplication,
+  client: Pick<ArgoCdClient, 'appUrl' | 'instance'>,
+  checkedAt: Date,
+): SyncApp {
+  const kept = converted.get(app);
+  if (kept && kept.client === client)
+    return { ...kept.app, checkedAt: checkedAt.toISOString() };
+  const fresh = toSyncApp(app, client, checkedAt);
+  converted.set(app, { client, app: fresh });
+  return fresh;
+}
+
+/**
  * The sync report of one entity: its applications on each instance it names,
  * found in each instance's shared, cached application list (one list request
  * per instance and refresh interval, whatever the number of entities).
@@ -295,7 +318,7 @@ export async function readSyncReport(
           locator,
         );
         const at = new Date(now());
-        return { client, apps: apps.map(a => toSyncApp(a, client, at)) };
+        return { client, apps: apps.map(a => convertedApp(a, client, at)) };
       } catch (e) {
         if (e instanceof UpstreamError) return { client, problem: e.problem };
         throw e;
