@@ -8,6 +8,7 @@
  * on the request path.
  */
 import fs from 'node:fs';
+import v8 from 'node:v8';
 
 const write = (tag: string) =>
   process.stderr.write(`${tag} ${JSON.stringify(process.memoryUsage())}\n`);
@@ -50,6 +51,55 @@ function residentByKind(): Record<string, number> {
   return out;
 }
 
+/** V8's heap spaces, committed / used (MB). */
+function heapSpaces(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const space of v8.getHeapSpaceStatistics()) {
+    out[space.space_name] = `${Math.round(
+      space.space_size / 1048576,
+    )}/${Math.round(space.space_used_size / 1048576)}`;
+  }
+  return out;
+}
+
+/**
+ * Anonymous resident memory by mapping size and permissions, the 16 largest
+ * groups: `perms size×count: rss` (sizes in KB, rss in MB). glibc's thread
+ * arenas are 64 MB reservations; V8's pages are 256 KB mappings that the
+ * kernel merges when adjacent.
+ */
+function anonymousBySize(): string[] {
+  const groups = new Map<string, { count: number; rss: number }>();
+  let key: string | undefined;
+  try {
+    for (const line of fs
+      .readFileSync('/proc/self/smaps', 'utf8')
+      .split('\n')) {
+      const header = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \d+\s*(.*)$/.exec(
+        line,
+      );
+      if (header) {
+        const kb = (parseInt(header[2], 16) - parseInt(header[1], 16)) / 1024;
+        key = header[4].trim() === '' ? `${header[3]} ${kb}` : undefined;
+        continue;
+      }
+      const rss = /^Rss:\s+(\d+) kB/.exec(line);
+      if (rss && key) {
+        const group = groups.get(key) ?? { count: 0, rss: 0 };
+        group.count += 1;
+        group.rss += Number(rss[1]) / 1024;
+        groups.set(key, group);
+      }
+    }
+  } catch {
+    return [];
+  }
+  return [...groups.entries()]
+    .sort((a, b) => b[1].rss - a[1].rss)
+    .slice(0, 16)
+    .map(([k, g]) => `${k}x${g.count}: ${Math.round(g.rss)}`);
+}
+
 const collect = (globalThis as { gc?: () => void }).gc;
 if (typeof collect === 'function') {
   process.on('SIGUSR2', () => {
@@ -57,6 +107,12 @@ if (typeof collect === 'function') {
     write('[bench-memory-gc]');
     process.stderr.write(
       `[bench-memory-where] ${JSON.stringify(residentByKind())}\n`,
+    );
+    process.stderr.write(
+      `[bench-memory-spaces] ${JSON.stringify(heapSpaces())}\n`,
+    );
+    process.stderr.write(
+      `[bench-memory-anon] ${JSON.stringify(anonymousBySize())}\n`,
     );
   });
 }
