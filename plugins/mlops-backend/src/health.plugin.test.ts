@@ -756,6 +756,15 @@ describe('GET /entities/:kind/:namespace/:name/health', () => {
     }
     const chat = items.find(i => i.entityRef === 'component:default/llm-chat')!;
     expect(chat.signals.build.reason).toContain('genai/llm-chat #');
+    // The fleet reads only HEALTH_ENTITY_FIELDS of each entity from the
+    // catalog: it must judge every signal as the per-entity route does.
+    for (const item of items) {
+      const one = await get(item.entityRef.split('/')[1]);
+      const judged = (h: EntityHealth) =>
+        Object.values(h.signals).map(s => [s.signal, s.status, s.reason]);
+      expect(judged(item)).toEqual(judged(one));
+      expect(item.delivery.verdict).toEqual(one.delivery.verdict);
+    }
   });
 
   it('reports Argo CD answering 401 on the sync signal only, naming it', async () => {

@@ -8,7 +8,10 @@ import { z } from 'zod';
 import { MlopsConfig } from './config';
 import { ImageService } from './services/ImageService';
 import { GoldenPathsService } from './services/goldenPaths';
-import { HealthService } from './services/health/HealthService';
+import {
+  HEALTH_ENTITY_FIELDS,
+  HealthService,
+} from './services/health/HealthService';
 import { ResourceCache, nodeGpuInventory } from './upstreams/kubernetes';
 import { MODEL_SERVICE_COMPONENT_TYPES } from '@internal/plugin-mlops-common';
 import pLimit from 'p-limit';
@@ -102,6 +105,7 @@ export async function createRouter(
           kind: 'Component',
           'spec.type': [...MODEL_SERVICE_COMPONENT_TYPES],
         },
+        fields: [...HEALTH_ENTITY_FIELDS],
       },
       { credentials },
     );

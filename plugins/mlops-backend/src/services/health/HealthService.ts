@@ -53,6 +53,22 @@ export const SIGNALS: SignalKind[] = [
 ];
 
 /**
+ * What {@link HealthService.getEntityHealth} reads of an entity: its
+ * reference and its annotations, nothing else. The fleet route asks the
+ * catalog for these fields only: 1,000 entities without spec, relations and
+ * status are fewer bytes for the catalog to serialize and compress and for
+ * us to parse. A provider that starts reading another field adds it here
+ * (the fleet test compares the fleet's judgement with the entity route's).
+ */
+export const HEALTH_ENTITY_FIELDS = [
+  'apiVersion',
+  'kind',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.annotations',
+] as const;
+
+/**
  * Joins every signal of an entity and judges its delivery chain. A provider
  * that fails or hangs turns into that one signal's error; the others are
  * unaffected and nothing is shown as healthy that was not read.
