@@ -16,36 +16,61 @@ const write = (tag: string) =>
 const timer = setInterval(() => write('[bench-memory]'), 5_000);
 timer.unref();
 
-/**
- * Where the resident memory is, from /proc/self/smaps (MB): the V8 heap
- * (`heapTotal`) is anonymous memory too, so `anonymous - heapTotal` is
- * roughly what native code (malloc, sqlite, TLS, zlib) holds.
- */
-function residentByKind(): Record<string, number> {
-  const out: Record<string, number> = {};
-  let kind = 'anonymous';
+/** One mapping of /proc/self/smaps: its size (KB), permissions, what is mapped ('' = anonymous), resident MB. */
+interface Mapping {
+  kb: number;
+  perms: string;
+  where: string;
+  rssMb: number;
+}
+
+/** The process's mappings, or none where /proc is not there. */
+function mappings(): Mapping[] {
+  const out: Mapping[] = [];
+  let current: Mapping | undefined;
   try {
     for (const line of fs
       .readFileSync('/proc/self/smaps', 'utf8')
       .split('\n')) {
-      const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+      const header = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \d+\s*(.*)$/.exec(
+        line,
+      );
       if (header) {
-        const where = header[1].trim();
-        kind =
-          where === ''
-            ? 'anonymous'
-            : where.startsWith('[')
-            ? where
-            : where.endsWith('.node')
-            ? 'native addons'
-            : 'files';
+        current = {
+          kb: (parseInt(header[2], 16) - parseInt(header[1], 16)) / 1024,
+          perms: header[3],
+          where: header[4].trim(),
+          rssMb: 0,
+        };
+        out.push(current);
         continue;
       }
       const rss = /^Rss:\s+(\d+) kB/.exec(line);
-      if (rss) out[kind] = (out[kind] ?? 0) + Number(rss[1]) / 1024;
+      if (rss && current) current.rssMb += Number(rss[1]) / 1024;
     }
   } catch {
-    return {};
+    return [];
+  }
+  return out;
+}
+
+/**
+ * Where the resident memory is (MB): the V8 heap (`heapTotal`) is anonymous
+ * memory too, so `anonymous - heapTotal` is roughly what native code
+ * (malloc, sqlite, TLS, zlib) holds.
+ */
+function residentByKind(all: Mapping[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const { where, rssMb } of all) {
+    const kind =
+      where === ''
+        ? 'anonymous'
+        : where.startsWith('[')
+        ? where
+        : where.endsWith('.node')
+        ? 'native addons'
+        : 'files';
+    out[kind] = (out[kind] ?? 0) + rssMb;
   }
   for (const k of Object.keys(out)) out[k] = Math.round(out[k]);
   return out;
@@ -68,31 +93,15 @@ function heapSpaces(): Record<string, string> {
  * arenas are 64 MB reservations; V8's pages are 256 KB mappings that the
  * kernel merges when adjacent.
  */
-function anonymousBySize(): string[] {
+function anonymousBySize(all: Mapping[]): string[] {
   const groups = new Map<string, { count: number; rss: number }>();
-  let key: string | undefined;
-  try {
-    for (const line of fs
-      .readFileSync('/proc/self/smaps', 'utf8')
-      .split('\n')) {
-      const header = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \d+\s*(.*)$/.exec(
-        line,
-      );
-      if (header) {
-        const kb = (parseInt(header[2], 16) - parseInt(header[1], 16)) / 1024;
-        key = header[4].trim() === '' ? `${header[3]} ${kb}` : undefined;
-        continue;
-      }
-      const rss = /^Rss:\s+(\d+) kB/.exec(line);
-      if (rss && key) {
-        const group = groups.get(key) ?? { count: 0, rss: 0 };
-        group.count += 1;
-        group.rss += Number(rss[1]) / 1024;
-        groups.set(key, group);
-      }
-    }
-  } catch {
-    return [];
+  for (const { kb, perms, where, rssMb } of all) {
+    if (where !== '') continue;
+    const key = `${perms} ${kb}`;
+    const group = groups.get(key) ?? { count: 0, rss: 0 };
+    group.count += 1;
+    group.rss += rssMb;
+    groups.set(key, group);
   }
   return [...groups.entries()]
     .sort((a, b) => b[1].rss - a[1].rss)
@@ -105,14 +114,15 @@ if (typeof collect === 'function') {
   process.on('SIGUSR2', () => {
     collect();
     write('[bench-memory-gc]');
+    const all = mappings();
     process.stderr.write(
-      `[bench-memory-where] ${JSON.stringify(residentByKind())}\n`,
+      `[bench-memory-where] ${JSON.stringify(residentByKind(all))}\n`,
     );
     process.stderr.write(
       `[bench-memory-spaces] ${JSON.stringify(heapSpaces())}\n`,
     );
     process.stderr.write(
-      `[bench-memory-anon] ${JSON.stringify(anonymousBySize())}\n`,
+      `[bench-memory-anon] ${JSON.stringify(anonymousBySize(all))}\n`,
     );
   });
 }
