@@ -14,7 +14,6 @@ import {
 } from './services/health/HealthService';
 import { ResourceCache, nodeGpuInventory } from './upstreams/kubernetes';
 import { MODEL_SERVICE_COMPONENT_TYPES } from '@internal/plugin-mlops-common';
-import pLimit from 'p-limit';
 
 const entityParams = z.object({
   kind: z.string().min(1).max(63),
@@ -109,11 +108,7 @@ export async function createRouter(
       },
       { credentials },
     );
-    const limit = pLimit(16);
-    const results = await Promise.all(
-      items.map(e => limit(() => health.getEntityHealth(e))),
-    );
-    res.json({ items: results });
+    res.json({ items: await health.getFleetHealth(items) });
   });
 
   /** GPU nodes across clusters, with what holds them. */

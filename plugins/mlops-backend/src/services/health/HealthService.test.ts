@@ -156,4 +156,82 @@ describe('HealthService', () => {
       'cannot reach https://git.example.test/a.git or ssh://host/b',
     );
   });
+
+  it('judges a fleet like one entity at a time, in the order given', async () => {
+    const build: SignalProvider = {
+      signal: 'build',
+      notApplicableReason: () => 'add jenkins.io/job-full-name',
+      read: async e =>
+        e.metadata.annotations?.['jenkins.io/job-full-name']
+          ? {
+              health: {
+                signal: 'build',
+                status: e.metadata.name === 'broken' ? 'error' : 'ok',
+                reason: `${e.metadata.name} built`,
+                checkedAt: 'x',
+              },
+            }
+          : undefined,
+    };
+    const service = new HealthService([ok('image'), build], logger, {
+      providerTimeoutMs: 1000,
+    });
+    const fleet = ['fine', 'broken', 'plain'].map(
+      (name): Entity => ({
+        ...entity,
+        metadata: {
+          name,
+          namespace: 'default',
+          annotations:
+            name === 'plain' ? {} : { 'jenkins.io/job-full-name': name },
+        },
+      }),
+    );
+    const judged = await service.getFleetHealth(fleet);
+    expect(judged.map(h => h.entityRef)).toEqual([
+      'component:default/fine',
+      'component:default/broken',
+      'component:default/plain',
+    ]);
+    const statusOf = (h: (typeof judged)[number]) =>
+      Object.values(h.signals).map(s => [s.signal, s.status, s.reason]);
+    for (const [i, e] of fleet.entries()) {
+      const one = await service.getEntityHealth(e);
+      expect(statusOf(judged[i])).toEqual(statusOf(one));
+      expect(judged[i].delivery).toEqual(one.delivery);
+      expect(judged[i]).not.toHaveProperty('details');
+    }
+    expect(judged[1].signals.build.status).toBe('error');
+    expect(judged[2].signals.build.reason).toBe('add jenkins.io/job-full-name');
+  });
+
+  it('gives a whole fleet one deadline: a hanging upstream costs it the timeout once', async () => {
+    const hanging: SignalProvider = {
+      signal: 'inference',
+      notApplicableReason: () => '',
+      read: () => new Promise(() => undefined),
+    };
+    const fleet = Array.from(
+      { length: 200 },
+      (_, i): Entity => ({
+        ...entity,
+        metadata: { name: `model-${i}`, namespace: 'default' },
+      }),
+    );
+    const started = Date.now();
+    const judged = await new HealthService([ok('image'), hanging], logger, {
+      providerTimeoutMs: 200,
+    }).getFleetHealth(fleet);
+    // One entity at a time (or 16 at a time) would take 200 ms per batch.
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(judged).toHaveLength(200);
+    for (const h of judged) {
+      expect(h.signals.inference).toMatchObject({
+        status: 'error',
+        reason:
+          'the inference signal could not be computed: did not answer within 200 ms',
+      });
+      expect(h.signals.image.status).toBe('ok');
+    }
+  });
 });

@@ -91,13 +91,46 @@ export class HealthService {
     entity: Entity,
     options: ReadOptions = {},
   ): Promise<EntityHealth> {
-    const wantDetails = options.details === true;
-    const now = this.options.now ?? Date.now;
-    const checkedAt = new Date(now()).toISOString();
-    const deadline = sharedDeadline(
+    const deadline = this.deadline();
+    try {
+      return await this.judge(entity, options.details === true, deadline);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  /**
+   * The lean health (no `details`) of many entities at once, in their order:
+   * what the fleet view and the MCP list show. One deadline covers the whole
+   * call, so an upstream that hangs costs the fleet `providerTimeoutMs` once
+   * (its signal says it did not answer), not once per batch of entities; and
+   * no per-entity timer or queue is made for signals answered from caches.
+   */
+  async getFleetHealth(entities: Entity[]): Promise<EntityHealth[]> {
+    const deadline = this.deadline();
+    try {
+      return await Promise.all(
+        entities.map(entity => this.judge(entity, false, deadline)),
+      );
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  private deadline(): Deadline {
+    return sharedDeadline(
       this.options.providerTimeoutMs,
       `did not answer within ${this.options.providerTimeoutMs} ms`,
     );
+  }
+
+  private async judge(
+    entity: Entity,
+    wantDetails: boolean,
+    deadline: Deadline,
+  ): Promise<EntityHealth> {
+    const now = this.options.now ?? Date.now;
+    const checkedAt = new Date(now()).toISOString();
     const readings = await Promise.all(
       SIGNALS.map(
         async (
@@ -147,7 +180,7 @@ export class HealthService {
           }
         },
       ),
-    ).finally(() => deadline.clear());
+    );
     const signals = {} as EntityHealth['signals'];
     const facts: DeliveryFacts = {};
     const details: EntityHealthDetails = {};
@@ -171,6 +204,8 @@ export class HealthService {
     };
   }
 }
+
+type Deadline = ReturnType<typeof sharedDeadline>;
 
 const DETAIL_SIGNALS: ReadonlyArray<keyof EntityHealthDetails> = [
   'build',

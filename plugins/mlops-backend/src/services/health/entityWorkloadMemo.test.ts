@@ -111,7 +111,7 @@ describe('EntityWorkloadMemo', () => {
     );
   });
 
-  it('judges again once maxAge has passed (reasons carry ages), even on an unchanged cache', () => {
+  it('judges again once maxAge has passed, even on an unchanged cache', () => {
     const { memo } = readyFraudMemo();
     const first = memo.read(byId, 1_000);
     expect(memo.read(byId, 5_999)).toBe(first);
@@ -119,6 +119,52 @@ describe('EntityWorkloadMemo', () => {
     // A clock that went backwards does not keep an answer from the future.
     const fresh = memo.read(byId, 12_000);
     expect(memo.read(byId, 11_000)).not.toBe(fresh);
+  });
+
+  it('keeps an answer until a restart stops being recent, then judges again without it', () => {
+    const s = podSource();
+    const finishedAt = Date.parse('2026-11-23T10:00:00Z');
+    const restarted = fraudPod(true);
+    restarted.status = {
+      ...(restarted.status as object),
+      containerStatuses: [
+        {
+          name: 'model',
+          ready: true,
+          restartCount: 1,
+          image: 'r.example/fraud:v1',
+          imageID: '',
+          state: { running: { startedAt: '2026-11-23T10:00:05Z' } },
+          lastState: {
+            terminated: {
+              reason: 'Error',
+              exitCode: 137,
+              finishedAt: '2026-11-23T10:00:00Z',
+            },
+          },
+        },
+      ],
+    } as KubeObject['status'];
+    s.put(restarted);
+    const hour = 60 * 60 * 1000;
+    const memo = new EntityWorkloadMemo(s.source, {
+      maxAgeMs: 24 * hour,
+      max: 100,
+    });
+
+    const recent = memo.read(byId, finishedAt + 10 * 60 * 1000);
+    expect(recent.report.status).toBe('warning');
+    expect(recent.report.reason).toContain(
+      'container model restarted 1 time, last at 2026-11-23T10:00:00Z',
+    );
+    // Nothing changed and the restart is still recent: the same answer.
+    expect(memo.read(byId, finishedAt + hour - 1)).toBe(recent);
+    // An hour after the restart it is no longer recent: judged again, ok.
+    const later = memo.read(byId, finishedAt + hour);
+    expect(later).not.toBe(recent);
+    expect(later.report.status).toBe('ok');
+    // With nothing left that depends on the clock, kept until maxAgeMs.
+    expect(memo.read(byId, finishedAt + 20 * hour)).toBe(later);
   });
 
   it('keeps entities with different Kubernetes annotations apart', () => {

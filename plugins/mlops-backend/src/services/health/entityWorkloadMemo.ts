@@ -11,6 +11,7 @@ import {
   EntityWorkloadReport,
   ResourceCache,
   WorkloadSource,
+  diagnosisChangesAt,
   entityKubernetesTarget,
   findEntityObjects,
   judgeEntityWorkloads,
@@ -30,16 +31,20 @@ export type MemoSource = WorkloadSource & Pick<ResourceCache, 'revision'>;
 interface Entry {
   revision: string;
   computedAt: number;
+  /** When the judgement may change with the clock alone (a restart stops being recent), capped by `maxAgeMs`. */
+  validUntil: number;
   view: EntityKubernetesView;
 }
 
 /**
  * Keeps each entity's objects and workload judgement until the watch cache
  * changes (any object or any kind's readiness: {@link ResourceCache.revision})
- * or `maxAgeMs` passes (pod ages and restart back-offs in the reasons depend
- * on the clock). A fleet view of 1,000 entities on an unchanged cluster then
- * costs a lookup per entity instead of a selector query and a judgement of
- * every pod; the workload and GPU signals share one lookup.
+ * or the clock alone would change the judgement: a container restart stops
+ * counting as recent ({@link diagnosisChangesAt}); `maxAgeMs` caps how long
+ * an answer is kept in any case. A fleet view of 1,000 entities on an
+ * unchanged cluster then costs a lookup per entity instead of a selector
+ * query and a judgement of every pod; the workload and GPU signals share one
+ * lookup.
  */
 export class EntityWorkloadMemo {
   private readonly entries: LRUCache<string, Entry>;
@@ -47,7 +52,7 @@ export class EntityWorkloadMemo {
   constructor(
     private readonly cache: MemoSource,
     private readonly options: { maxAgeMs: number; max: number } = {
-      maxAgeMs: 5_000,
+      maxAgeMs: 60_000,
       max: 10_000,
     },
   ) {
@@ -62,7 +67,7 @@ export class EntityWorkloadMemo {
       hit &&
       hit.revision === revision &&
       now >= hit.computedAt &&
-      now - hit.computedAt < this.options.maxAgeMs
+      now < hit.validUntil
     )
       return hit.view;
     const target = entityKubernetesTarget(entity);
@@ -74,7 +79,14 @@ export class EntityWorkloadMemo {
       target.ok ? found : undefined,
     );
     const view = { target, found, report };
-    this.entries.set(key, { revision, computedAt: now, view });
+    let validUntil = now + this.options.maxAgeMs;
+    for (const cluster of found)
+      for (const pod of cluster.pods) {
+        const changesAt = diagnosisChangesAt(pod, now);
+        if (changesAt !== undefined && changesAt < validUntil)
+          validUntil = changesAt;
+      }
+    this.entries.set(key, { revision, computedAt: now, validUntil, view });
     return view;
   }
 }

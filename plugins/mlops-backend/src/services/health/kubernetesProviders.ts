@@ -296,7 +296,7 @@ export function gpuSignalProvider(
           if (p.scheduled && !p.finished && p.namespace)
             gpuPods.push({ namespace: p.namespace, name: p.name });
           // Finished pods hold nothing: the card lists what holds or waits.
-          if (!p.finished)
+          if (details && !p.finished)
             detail.pods.push({
               cluster: found.cluster,
               ...(p.namespace !== undefined ? { namespace: p.namespace } : {}),
@@ -306,11 +306,15 @@ export function gpuSignalProvider(
               resources: p.resources,
             });
         }
-        detail.nodes.push(
-          ...usage.nodes.map(n => toGpuNodeInfo(n, found.cluster)),
-        );
-        addCounts(detail.held, usage.held);
-        addCounts(detail.waiting, usage.waiting);
+        // The card's rows (every node with its labels and pods) are built
+        // for the entity route only; the fleet reads the reason.
+        if (details) {
+          detail.nodes.push(
+            ...usage.nodes.map(n => toGpuNodeInfo(n, found.cluster)),
+          );
+          addCounts(detail.held, usage.held);
+          addCounts(detail.waiting, usage.waiting);
+        }
         const held = Object.entries(usage.held).map(([r, n]) => `${n} ${r}`);
         const waiting = Object.entries(usage.waiting).map(
           ([r, n]) => `${n} ${r}`,

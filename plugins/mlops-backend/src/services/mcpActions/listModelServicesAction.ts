@@ -1,7 +1,6 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { MODEL_SERVICE_COMPONENT_TYPES } from '@internal/plugin-mlops-common';
-import pLimit from 'p-limit';
 import { ownerRefsOf } from '../notifications/deliveryNotice';
 import { serviceSummarySchema } from './schemas';
 import { MlopsActionsOptions } from './types';
@@ -76,27 +75,21 @@ export function registerListModelServicesAction(
           stringifyEntityRef(a).localeCompare(stringifyEntityRef(b)),
         );
       const shown = matching.slice(0, input.limit ?? DEFAULT_LIMIT);
-      const limit = pLimit(8);
-      const summaries = await Promise.all(
-        shown.map(entity =>
-          limit(async () => {
-            const h = await health.getEntityHealth(entity);
-            return {
-              entityRef: h.entityRef,
-              name: entity.metadata.name,
-              ...(entity.metadata.title
-                ? { title: entity.metadata.title }
-                : {}),
-              owners: ownerRefsOf(entity),
-              status: h.delivery.status,
-              verdict: h.delivery.verdict,
-              signals: Object.fromEntries(
-                Object.entries(h.signals).map(([k, s]) => [k, s.status]),
-              ),
-            };
-          }),
-        ),
-      );
+      const healths = await health.getFleetHealth(shown);
+      const summaries = shown.map((entity, i) => {
+        const h = healths[i];
+        return {
+          entityRef: h.entityRef,
+          name: entity.metadata.name,
+          ...(entity.metadata.title ? { title: entity.metadata.title } : {}),
+          owners: ownerRefsOf(entity),
+          status: h.delivery.status,
+          verdict: h.delivery.verdict,
+          signals: Object.fromEntries(
+            Object.entries(h.signals).map(([k, s]) => [k, s.status]),
+          ),
+        };
+      });
       return { output: { items: summaries, total: matching.length } };
     },
   });

@@ -9,7 +9,10 @@ export interface MlopsActionsOptions {
   actionsRegistry: ActionsRegistryService;
   catalog: CatalogService;
   /** The plugin's HealthService. */
-  health: { getEntityHealth(entity: Entity): Promise<EntityHealth> };
+  health: {
+    getEntityHealth(entity: Entity): Promise<EntityHealth>;
+    getFleetHealth(entities: Entity[]): Promise<EntityHealth[]>;
+  };
   /** The Kubernetes watch cache, when clusters are configured. */
   cache?: Pick<ResourceCache, 'clusterNames' | 'state' | 'list'>;
 }

@@ -198,6 +198,28 @@ function containerProblems(
 }
 
 /**
+ * The first instant after `now` at which {@link diagnosePod} may judge `pod`
+ * differently although the pod did not change: a container's restart stops
+ * counting as recent. Undefined when the diagnosis does not depend on the
+ * clock any more. Memos of judgements keep them until then.
+ */
+export function diagnosisChangesAt(pod: Pod, now: number): number | undefined {
+  const st = pod.status;
+  let first: number | undefined;
+  for (const s of [
+    ...(st?.initContainerStatuses ?? []),
+    ...(st?.containerStatuses ?? []),
+  ]) {
+    if (!((s.restartCount ?? 0) > 0)) continue;
+    const finished = Date.parse(s.lastState?.terminated?.finishedAt ?? '');
+    if (Number.isNaN(finished)) continue;
+    const at = finished + RECENT_RESTART_MS;
+    if (at > now && (first === undefined || at < first)) first = at;
+  }
+  return first;
+}
+
+/**
  * What is wrong with a pod, in the words of its status: eviction,
  * Unschedulable (with the `Insufficient nvidia.com/gpu` counts),
  * CrashLoopBackOff with the previous exit (OOMKilled), image pulls, config
