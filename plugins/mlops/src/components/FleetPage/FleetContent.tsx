@@ -113,6 +113,10 @@ function FilterSelect(props: {
       value={props.value}
       onChange={event => props.onChange(event.target.value)}
       SelectProps={{ native: true }}
+      // the first option ("All owners", …) has the empty value, which MUI
+      // takes for "no value" and would draw the label over it: keep the label
+      // above the select at all times
+      InputLabelProps={{ shrink: true }}
       className={props.className}
     >
       <option value={ALL}>{props.allLabel}</option>

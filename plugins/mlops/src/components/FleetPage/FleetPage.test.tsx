@@ -249,6 +249,46 @@ describe('FleetPage', () => {
     expect(shownNames()).toEqual(['image-classifier']);
   });
 
+  it('shows each filter label small above the value it shows, not over it', async () => {
+    await renderPage(fakeHealthApi({ items: smallFleet().items }));
+
+    await screen.findByRole('table', { name: 'Model services' });
+    const filters = [
+      ['Owner', 'All owners'],
+      ['Runtime', 'All runtimes'],
+      ['Cluster', 'All clusters'],
+      ['Status', 'All statuses'],
+    ];
+    for (const [name, shown] of filters) {
+      const select = screen.getByRole<HTMLSelectElement>('combobox', { name });
+      // "All …" is the empty value, which MUI treats as "nothing chosen"
+      expect(select).toHaveDisplayValue(shown);
+      const label = select.labels![0];
+      expect(label).toHaveTextContent(name);
+      expect(label).toHaveAttribute('data-shrink', 'true');
+      expect(label.className).toMatch(
+        /(^|\s)MuiInputLabel-shrink(-\d+)?(\s|$)/,
+      );
+      // drawn at three quarters size at the top of the field
+      expect(getComputedStyle(label).transform).toContain('scale(0.75)');
+    }
+  });
+
+  it('keeps the column headers on one line and gives the names room', async () => {
+    await renderPage(fakeHealthApi({ items: smallFleet().items }));
+
+    const headers = within(
+      await screen.findByRole('table', { name: 'Model services' }),
+    ).getAllByRole('columnheader');
+    expect(headers.map(h => h.textContent)).toEqual(COLUMNS);
+    for (const header of headers) {
+      expect(getComputedStyle(header).whiteSpace).toBe('nowrap');
+    }
+    for (const name of within(table()).getAllByRole('rowheader')) {
+      expect(getComputedStyle(name).minWidth).toBe('160px');
+    }
+  });
+
   it('sorts by name, owner and status', async () => {
     await renderPage(fakeHealthApi({ items: smallFleet().items }));
 

@@ -20,11 +20,20 @@ import {
   SortKey,
 } from './fleetRows';
 
+// The Backstage theme gives every table cell `word-break: break-word`, which
+// lets the browser squeeze a column down to a single letter and break words
+// anywhere ("Mo/del/ser/vic/e"). Headers stay on one line and names wrap
+// only between words; a table wider than the page scrolls sideways instead.
 const useStyles = makeStyles({
   scroll: { overflowX: 'auto' },
-  table: { '& td, & th': { verticalAlign: 'top' } },
+  table: {
+    '& td, & th': { verticalAlign: 'top' },
+    '& thead th': { whiteSpace: 'nowrap', wordBreak: 'normal' },
+  },
+  name: { minWidth: 160, wordBreak: 'normal' },
   nowrap: { whiteSpace: 'nowrap' },
-  signal: { textAlign: 'center' },
+  // icon-only columns: less side padding keeps the delivery verdict on screen
+  signal: { textAlign: 'center', paddingLeft: 8, paddingRight: 8 },
   verdict: { minWidth: 240 },
 });
 
@@ -60,7 +69,12 @@ const Row = memo(function FleetTableRow(props: {
   const { row, href, ownerHref, showCluster } = props;
   return (
     <TableRow>
-      <TableCell component="th" scope="row" role="rowheader">
+      <TableCell
+        component="th"
+        scope="row"
+        role="rowheader"
+        className={classes.name}
+      >
         {href ? <Link to={href}>{row.label}</Link> : row.label}
       </TableCell>
       <TableCell className={classes.nowrap}>

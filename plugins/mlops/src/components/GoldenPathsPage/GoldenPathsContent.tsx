@@ -90,6 +90,8 @@ function GoldenPathsView(props: { report: GoldenPathsReport }) {
           value={owner}
           onChange={event => setOwner(event.target.value)}
           SelectProps={{ native: true }}
+          // "All owners" has the empty value: keep the label above it
+          InputLabelProps={{ shrink: true }}
           className={classes.owner}
         >
           <option value={ALL_OWNERS}>All owners</option>

@@ -209,6 +209,20 @@ describe('GoldenPathsPage', () => {
     ).toBeInTheDocument();
   });
 
+  it('shows the owner label small above "All owners", not over it', async () => {
+    await renderPage(fakeGoldenPathsApi(goldenPathsReport()));
+
+    const owner = await screen.findByRole<HTMLSelectElement>('combobox', {
+      name: 'Owner',
+    });
+    expect(owner).toHaveDisplayValue('All owners');
+    const label = owner.labels![0];
+    expect(label).toHaveTextContent('Owner');
+    expect(label).toHaveAttribute('data-shrink', 'true');
+    expect(label.className).toMatch(/(^|\s)MuiInputLabel-shrink(-\d+)?(\s|$)/);
+    expect(getComputedStyle(label).transform).toContain('scale(0.75)');
+  });
+
   it('says the changelog could not be read', async () => {
     const template = modelServiceTemplate();
     template.changelogProblems = [
