@@ -13,7 +13,10 @@ import { shortOwner } from './format';
 const MISSING = '—';
 
 const useStyles = makeStyles({
-  table: { '& td, & th': { verticalAlign: 'top' } },
+  table: {
+    '& td, & th': { verticalAlign: 'top' },
+    '& thead th': { whiteSpace: 'nowrap', wordBreak: 'normal' },
+  },
   mono: { fontFamily: 'monospace', whiteSpace: 'nowrap' },
 });
 

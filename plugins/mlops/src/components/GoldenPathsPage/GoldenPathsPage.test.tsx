@@ -223,6 +223,26 @@ describe('GoldenPathsPage', () => {
     expect(getComputedStyle(label).transform).toContain('scale(0.75)');
   });
 
+  it('keeps the headers of the templates and their entities on one line', async () => {
+    await renderPage(fakeGoldenPathsApi(goldenPathsReport()));
+
+    const templates = await screen.findByRole('table', {
+      name: 'Software templates',
+    });
+    await userEvent.click(
+      within(templates).getAllByRole('button', { name: /show entities/i })[0],
+    );
+    const adopters = await screen.findByRole('table', {
+      name: /^Entities created from /,
+    });
+    for (const table of [templates, adopters]) {
+      const headers = within(table).getAllByRole('columnheader');
+      expect(headers.length).toBeGreaterThan(3);
+      for (const header of headers)
+        expect(getComputedStyle(header).whiteSpace).toBe('nowrap');
+    }
+  });
+
   it('says the changelog could not be read', async () => {
     const template = modelServiceTemplate();
     template.changelogProblems = [

@@ -16,8 +16,12 @@ import { shortOwner } from './format';
 const MISSING = '—';
 const COLUMNS = 8;
 
+// Headers stay on one line (the theme's `word-break: break-word` would let
+// a narrow column break them mid-word, "Templat/e"); the table scrolls
+// sideways when the page is too narrow.
 const useStyles = makeStyles(theme => ({
   scroll: { overflowX: 'auto' },
+  table: { '& thead th': { whiteSpace: 'nowrap', wordBreak: 'normal' } },
   mono: { fontFamily: 'monospace', whiteSpace: 'nowrap' },
   unversioned: { fontStyle: 'italic', whiteSpace: 'nowrap' },
   number: { textAlign: 'right' },
@@ -51,7 +55,11 @@ export function TemplatesTable(props: { templates: GoldenPathTemplate[] }) {
 
   return (
     <Box className={classes.scroll}>
-      <Table size="small" aria-label="Software templates">
+      <Table
+        size="small"
+        aria-label="Software templates"
+        className={classes.table}
+      >
         <TableHead>
           <TableRow>
             <TableCell>Template</TableCell>
