@@ -1,6 +1,10 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
-import { HealthService, SignalProvider } from './HealthService';
+import {
+  HealthService,
+  SignalProvider,
+  withoutUrlCredentials,
+} from './HealthService';
 
 const entity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -233,5 +237,41 @@ describe('HealthService', () => {
       });
       expect(h.signals.image.status).toBe('ok');
     }
+  });
+
+  it('removes credentials from URLs anywhere in details without changing what it was given', () => {
+    const cached = {
+      jobs: [
+        {
+          fullName: 'ml/fraud',
+          builds: [
+            { number: 7, remote: 'https://ci:s3cret@git.example.test/a.git' },
+            { number: 6, remote: 'https://git.example.test/a.git' },
+          ],
+        },
+      ],
+      apps: [{ repoURL: 'git@github.com:acme/deploy.git', sync: 'Synced' }],
+      note: 'mail ops@example.test, see ssh://deploy:pw@host/repo and https://x.test/',
+      count: 2,
+      nothing: null,
+    };
+    const before = structuredClone(cached);
+    const shown = withoutUrlCredentials(cached);
+    expect(shown).toEqual({
+      ...before,
+      jobs: [
+        {
+          fullName: 'ml/fraud',
+          builds: [
+            { number: 7, remote: 'https://git.example.test/a.git' },
+            { number: 6, remote: 'https://git.example.test/a.git' },
+          ],
+        },
+      ],
+      note: 'mail ops@example.test, see ssh://host/repo and https://x.test/',
+    });
+    expect(JSON.stringify(shown)).not.toMatch(/s3cret|deploy:pw/);
+    // The cached objects (shared with the upstream caches) are unchanged.
+    expect(cached).toEqual(before);
   });
 });
