@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { AppConfig } from './config';
+import { deployedNodeFlags } from './deployedFlags';
 
 export type BackendId = 'ours' | 'baseline' | 'floor';
 
@@ -118,6 +119,8 @@ export function startBackend(options: StartBackendOptions): BenchBackend {
   const child = spawn(
     process.execPath,
     [
+      // As the portal is deployed (deploy/kustomize), for every backend.
+      ...deployedNodeFlags(repoRoot),
       ...(options.nodeFlags ?? []),
       // For investigating a run (e.g. BENCH_NODE_FLAGS=--trace-gc); every backend gets them.
       ...(process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? []),

@@ -4,6 +4,7 @@
  * context filter, and the Deployment that runs the image.
  */
 import { kubeBinaries } from '@internal/test-env';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -14,7 +15,14 @@ import {
   readDockerfile,
 } from './dockerfile';
 import { renderOverlay } from './kustomize';
-import { Container, PodSpec, configArgs, one, podSpecOf } from './manifests';
+import {
+  Container,
+  PodSpec,
+  configArgs,
+  nodeCommand,
+  one,
+  podSpecOf,
+} from './manifests';
 import { deployDir, repoRoot } from './paths';
 
 jest.setTimeout(60_000);
@@ -103,8 +111,9 @@ describe('deploy/Dockerfile', () => {
   });
 
   it('starts the backend with config files that exist in the repo and are copied next to it', () => {
-    expect(image.cmd?.slice(0, 2)).toEqual(['node', 'packages/backend']);
-    const configs = configArgs(image.cmd ?? []);
+    const cmd = nodeCommand(image.cmd ?? []);
+    expect([cmd.program, cmd.script]).toEqual(['node', 'packages/backend']);
+    const configs = configArgs(cmd.args);
     expect(configs).toEqual(['app-config.yaml', 'app-config.production.yaml']);
     const { copies, workdir } = image;
     for (const file of configs) {
@@ -142,7 +151,29 @@ describe('deploy/Dockerfile', () => {
       '/etc/mlops-portal/app-config.production.yaml: volume config',
     ]);
     // the same program as the image's CMD
-    expect(backend.args!.slice(0, 2)).toEqual(image.cmd!.slice(0, 2));
+    const deployed = nodeCommand(backend.args ?? []);
+    const cmd = nodeCommand(image.cmd ?? []);
+    expect([deployed.program, deployed.script]).toEqual([
+      cmd.program,
+      cmd.script,
+    ]);
+  });
+
+  it("runs node with the same flags in the image and the Deployment, flags this Node accepts (not NODE_OPTIONS' subset)", () => {
+    const deployed = nodeCommand(backend.args ?? []).nodeFlags;
+    expect(deployed).toEqual(nodeCommand(image.cmd ?? []).nodeFlags);
+    expect(deployed).toContain('--heap-growing-percent=50');
+    // A flag node rejects would keep every pod from starting.
+    const run = spawnSync(process.execPath, [...deployed, '-e', '0'], {
+      encoding: 'utf8',
+    });
+    expect(`exit ${run.status} ${run.stderr}`.trim()).toBe('exit 0');
+    const typo = spawnSync(
+      process.execPath,
+      ['--heap-growing-procent=50', '-e', '0'],
+      { encoding: 'utf8' },
+    );
+    expect(typo.status).not.toBe(0);
   });
 
   it('copies only what exists in the repo or what the backend build writes, and its context filter lets exactly that through', () => {

@@ -225,4 +225,3 @@ export async function renderOverlay(
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
-

@@ -149,6 +149,27 @@ export function resolveContainerPort(
   return ports.find(p => p.name === port)?.containerPort;
 }
 
+/**
+ * A `node …` command line split into node's own flags (those before the
+ * script), the script, and the script's arguments.
+ */
+export function nodeCommand(argv: string[]): {
+  program: string | undefined;
+  nodeFlags: string[];
+  script: string | undefined;
+  args: string[];
+} {
+  const [program, ...rest] = argv;
+  const at = rest.findIndex(a => !a.startsWith('-'));
+  if (at < 0) return { program, nodeFlags: rest, script: undefined, args: [] };
+  return {
+    program,
+    nodeFlags: rest.slice(0, at),
+    script: rest[at],
+    args: rest.slice(at + 1),
+  };
+}
+
 /** The paths given to `--config` (both `--config x` and `--config=x`). */
 export function configArgs(argv: string[]): string[] {
   const paths: string[] = [];
