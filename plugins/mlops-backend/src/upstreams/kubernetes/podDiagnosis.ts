@@ -180,9 +180,9 @@ function containerProblems(
       message: `${who} is running but not ready`,
     });
   }
-  if (problems.length === 0 && restarts > 0 && previous?.finishedAt) {
-    const finished = Date.parse(previous.finishedAt);
-    if (!Number.isNaN(finished) && now - finished < RECENT_RESTART_MS) {
+  if (problems.length === 0 && previous) {
+    const recentUntil = restartRecentUntil(s);
+    if (recentUntil !== undefined && now < recentUntil) {
       problems.push({
         kind: 'restarted',
         severity: 'warning',
@@ -198,6 +198,17 @@ function containerProblems(
 }
 
 /**
+ * Until when a container's last restart counts as recent (a running pod with
+ * one is a warning): its last exit plus an hour; undefined when it never
+ * restarted or the exit time is unknown.
+ */
+function restartRecentUntil(s: ContainerStatus): number | undefined {
+  if (!((s.restartCount ?? 0) > 0)) return undefined;
+  const finished = Date.parse(s.lastState?.terminated?.finishedAt ?? '');
+  return Number.isNaN(finished) ? undefined : finished + RECENT_RESTART_MS;
+}
+
+/**
  * The first instant after `now` at which {@link diagnosePod} may judge `pod`
  * differently although the pod did not change: a container's restart stops
  * counting as recent. Undefined when the diagnosis does not depend on the
@@ -210,11 +221,9 @@ export function diagnosisChangesAt(pod: Pod, now: number): number | undefined {
     ...(st?.initContainerStatuses ?? []),
     ...(st?.containerStatuses ?? []),
   ]) {
-    if (!((s.restartCount ?? 0) > 0)) continue;
-    const finished = Date.parse(s.lastState?.terminated?.finishedAt ?? '');
-    if (Number.isNaN(finished)) continue;
-    const at = finished + RECENT_RESTART_MS;
-    if (at > now && (first === undefined || at < first)) first = at;
+    const at = restartRecentUntil(s);
+    if (at !== undefined && at > now && (first === undefined || at < first))
+      first = at;
   }
   return first;
 }
