@@ -11,7 +11,13 @@ import TableRow from '@material-ui/core/TableRow';
 import TableSortLabel from '@material-ui/core/TableSortLabel';
 import { makeStyles } from '@material-ui/core/styles';
 import { SignalKind } from '@internal/plugin-mlops-common';
-import { MISSING, StatusText, VisuallyHidden, problemTitle } from '../common';
+import {
+  MISSING,
+  StatusText,
+  VisuallyHidden,
+  oneLineHeaders,
+  problemTitle,
+} from '../common';
 import {
   FleetRow,
   SIGNALS,
@@ -20,15 +26,13 @@ import {
   SortKey,
 } from './fleetRows';
 
-// The Backstage theme gives every table cell `word-break: break-word`, which
-// lets the browser squeeze a column down to a single letter and break words
-// anywhere ("Mo/del/ser/vic/e"). Headers stay on one line and names wrap
-// only between words; a table wider than the page scrolls sideways instead.
+// Headers stay on one line and names wrap only between words (the theme
+// breaks words anywhere); a table wider than the page scrolls sideways.
 const useStyles = makeStyles({
   scroll: { overflowX: 'auto' },
   table: {
     '& td, & th': { verticalAlign: 'top' },
-    '& thead th': { whiteSpace: 'nowrap', wordBreak: 'normal' },
+    ...oneLineHeaders,
   },
   name: { minWidth: 160, wordBreak: 'normal' },
   nowrap: { whiteSpace: 'nowrap' },

@@ -6,6 +6,7 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import { makeStyles } from '@material-ui/core/styles';
+import { oneLineHeaders } from '../common';
 import { CheckList } from './CheckList';
 import { DriftCell } from './DriftCell';
 import { shortOwner } from './format';
@@ -15,7 +16,7 @@ const MISSING = '—';
 const useStyles = makeStyles({
   table: {
     '& td, & th': { verticalAlign: 'top' },
-    '& thead th': { whiteSpace: 'nowrap', wordBreak: 'normal' },
+    ...oneLineHeaders,
   },
   mono: { fontFamily: 'monospace', whiteSpace: 'nowrap' },
 });

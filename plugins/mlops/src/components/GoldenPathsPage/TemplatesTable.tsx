@@ -10,18 +10,16 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import { makeStyles } from '@material-ui/core/styles';
+import { oneLineHeaders } from '../common';
 import { AdoptersTable } from './AdoptersTable';
 import { shortOwner } from './format';
 
 const MISSING = '—';
 const COLUMNS = 8;
 
-// Headers stay on one line (the theme's `word-break: break-word` would let
-// a narrow column break them mid-word, "Templat/e"); the table scrolls
-// sideways when the page is too narrow.
 const useStyles = makeStyles(theme => ({
   scroll: { overflowX: 'auto' },
-  table: { '& thead th': { whiteSpace: 'nowrap', wordBreak: 'normal' } },
+  table: oneLineHeaders,
   mono: { fontFamily: 'monospace', whiteSpace: 'nowrap' },
   unversioned: { fontStyle: 'italic', whiteSpace: 'nowrap' },
   number: { textAlign: 'right' },
