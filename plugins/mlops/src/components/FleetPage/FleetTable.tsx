@@ -15,7 +15,7 @@ import {
   MISSING,
   StatusText,
   VisuallyHidden,
-  oneLineHeaders,
+  readableCells,
   problemTitle,
 } from '../common';
 import {
@@ -32,7 +32,7 @@ const useStyles = makeStyles({
   scroll: { overflowX: 'auto' },
   table: {
     '& td, & th': { verticalAlign: 'top' },
-    ...oneLineHeaders,
+    ...readableCells,
   },
   name: { minWidth: 160, wordBreak: 'normal' },
   nowrap: { whiteSpace: 'nowrap' },

@@ -6,7 +6,7 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import { makeStyles } from '@material-ui/core/styles';
-import { oneLineHeaders } from '../common';
+import { readableCells } from '../common';
 import { CheckList } from './CheckList';
 import { DriftCell } from './DriftCell';
 import { shortOwner } from './format';
@@ -16,8 +16,10 @@ const MISSING = '—';
 const useStyles = makeStyles({
   table: {
     '& td, & th': { verticalAlign: 'top' },
-    ...oneLineHeaders,
+    ...readableCells,
   },
+  // owner names are short ids: never broken
+  owner: { whiteSpace: 'nowrap' },
   mono: { fontFamily: 'monospace', whiteSpace: 'nowrap' },
 });
 
@@ -53,7 +55,7 @@ export function AdoptersTable(props: {
                 title={entity.title ?? entity.name}
               />
             </TableCell>
-            <TableCell>
+            <TableCell className={classes.owner}>
               {entity.owner ? (
                 <EntityRefLink
                   entityRef={entity.owner}

@@ -10,7 +10,7 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import { makeStyles } from '@material-ui/core/styles';
-import { oneLineHeaders } from '../common';
+import { readableCells } from '../common';
 import { AdoptersTable } from './AdoptersTable';
 import { shortOwner } from './format';
 
@@ -19,7 +19,9 @@ const COLUMNS = 8;
 
 const useStyles = makeStyles(theme => ({
   scroll: { overflowX: 'auto' },
-  table: oneLineHeaders,
+  table: readableCells,
+  // owner names are short ids: never broken
+  owner: { whiteSpace: 'nowrap' },
   mono: { fontFamily: 'monospace', whiteSpace: 'nowrap' },
   unversioned: { fontStyle: 'italic', whiteSpace: 'nowrap' },
   number: { textAlign: 'right' },
@@ -93,7 +95,7 @@ export function TemplatesTable(props: { templates: GoldenPathTemplate[] }) {
                   >
                     {template.version}
                   </TableCell>
-                  <TableCell>
+                  <TableCell className={classes.owner}>
                     {template.owner ? (
                       <EntityRefLink
                         entityRef={template.owner}

@@ -3,4 +3,4 @@ export { ProblemPanel, problemTitle } from './ProblemPanel';
 export { RequestError, RetryButton } from './RetryButton';
 export { useEntityHealth } from './useEntityHealth';
 export { MISSING, ago, duration, percent, shortSha } from './format';
-export { oneLineHeaders } from './tableStyles';
+export { readableCells } from './tableStyles';
