@@ -33,8 +33,10 @@ const useStyles = makeStyles({
   table: {
     '& td, & th': { verticalAlign: 'top' },
     ...readableCells,
+    // service names get more room than the shared 120 px; set here, as a
+    // class on the cell would lose to the more specific `tbody th` rule
+    '& tbody th': { ...readableCells['& tbody th'], minWidth: 160 },
   },
-  name: { minWidth: 160, wordBreak: 'normal' },
   nowrap: { whiteSpace: 'nowrap' },
   // icon-only columns: less side padding keeps the delivery verdict on screen
   signal: { textAlign: 'center', paddingLeft: 8, paddingRight: 8 },
@@ -73,12 +75,7 @@ const Row = memo(function FleetTableRow(props: {
   const { row, href, ownerHref, showCluster } = props;
   return (
     <TableRow>
-      <TableCell
-        component="th"
-        scope="row"
-        role="rowheader"
-        className={classes.name}
-      >
+      <TableCell component="th" scope="row" role="rowheader">
         {href ? <Link to={href}>{row.label}</Link> : row.label}
       </TableCell>
       <TableCell className={classes.nowrap}>

@@ -6,12 +6,10 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import { makeStyles } from '@material-ui/core/styles';
-import { readableCells } from '../common';
+import { MISSING, readableCells } from '../common';
 import { CheckList } from './CheckList';
 import { DriftCell } from './DriftCell';
 import { shortOwner } from './format';
-
-const MISSING = '—';
 
 const useStyles = makeStyles({
   table: {

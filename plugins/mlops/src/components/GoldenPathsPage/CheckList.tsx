@@ -1,9 +1,10 @@
 import { GoldenPathCheck } from '@internal/plugin-mlops-common';
 import { makeStyles } from '@material-ui/core/styles';
+import { PathText, pathCell } from '../common/PathText';
 import { StatusText } from '../common/StatusText';
 
 const useStyles = makeStyles({
-  list: { listStyle: 'none', margin: 0, padding: 0 },
+  list: { listStyle: 'none', margin: 0, padding: 0, ...pathCell },
   label: { fontWeight: 500 },
 });
 
@@ -16,7 +17,9 @@ export function CheckList(props: { checks: GoldenPathCheck[] }) {
         <li key={check.id}>
           <StatusText status={check.status}>
             <span className={classes.label}>{check.label}:</span>{' '}
-            <span>{check.reason}</span>
+            <span>
+              <PathText>{check.reason}</PathText>
+            </span>
           </StatusText>
         </li>
       ))}

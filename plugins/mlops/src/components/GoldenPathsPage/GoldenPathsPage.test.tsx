@@ -23,6 +23,21 @@ function renderPage(api: MlopsApi) {
   );
 }
 
+/** The page with the default report, the first template's entities shown. */
+async function openFirstTemplate() {
+  await renderPage(fakeGoldenPathsApi(goldenPathsReport()));
+  const templates = await screen.findByRole('table', {
+    name: 'Software templates',
+  });
+  await userEvent.click(
+    within(templates).getAllByRole('button', { name: /show entities/i })[0],
+  );
+  const adopters = await screen.findByRole('table', {
+    name: /^Entities created from /,
+  });
+  return { templates, adopters };
+}
+
 const unavailableResponseError = () =>
   responseError(
     503,
@@ -224,17 +239,7 @@ describe('GoldenPathsPage', () => {
   });
 
   it('keeps headers on one line, names whole between words and owners unbroken', async () => {
-    await renderPage(fakeGoldenPathsApi(goldenPathsReport()));
-
-    const templates = await screen.findByRole('table', {
-      name: 'Software templates',
-    });
-    await userEvent.click(
-      within(templates).getAllByRole('button', { name: /show entities/i })[0],
-    );
-    const adopters = await screen.findByRole('table', {
-      name: /^Entities created from /,
-    });
+    const { templates, adopters } = await openFirstTemplate();
     for (const table of [templates, adopters]) {
       const headers = within(table).getAllByRole('columnheader');
       expect(headers.length).toBeGreaterThan(3);
@@ -245,6 +250,11 @@ describe('GoldenPathsPage', () => {
       for (const name of within(table).getAllByRole('rowheader'))
         expect(getComputedStyle(name).minWidth).toBe('120px');
     }
+    // descriptions wrap between words in a readable column ("deploymen/t")
+    const description = within(templates).getByText(
+      'One template, five runtimes',
+    );
+    expect(getComputedStyle(description).minWidth).toBe('240px');
     // owner ids are never broken ("ml-platfor/m")
     const ownerCells = [
       ...within(templates)
@@ -259,6 +269,25 @@ describe('GoldenPathsPage', () => {
     expect(ownerCells.length).toBeGreaterThan(1);
     for (const cell of ownerCells)
       expect(getComputedStyle(cell).whiteSpace).toBe('nowrap');
+  });
+
+  it('breaks the paths in checks only after a slash', async () => {
+    const { adopters } = await openFirstTemplate();
+    const paths = within(adopters).getAllByText(
+      'harbor.ml.internal/ml/fraud-detector',
+    );
+    const jobs = within(adopters).getAllByText('Jenkins job ml/fraud-detector');
+    expect(paths.length).toBeGreaterThan(0);
+    expect(jobs.length).toBeGreaterThan(0);
+    // each path is read as one; a line may end only at its slashes
+    // ("harbor.ml.internal/ml/" above "fraud-detector", never ".../fr" above
+    // "aud-detector")
+    for (const path of paths)
+      expect(path.innerHTML).toBe(
+        'harbor.ml.internal/<wbr>ml/<wbr>fraud-detector',
+      );
+    for (const job of jobs)
+      expect(job.innerHTML).toBe('Jenkins job ml/<wbr>fraud-detector');
   });
 
   it('says the changelog could not be read', async () => {

@@ -10,11 +10,10 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import { makeStyles } from '@material-ui/core/styles';
-import { readableCells } from '../common';
+import { MISSING, readableCells } from '../common';
 import { AdoptersTable } from './AdoptersTable';
 import { shortOwner } from './format';
 
-const MISSING = '—';
 const COLUMNS = 8;
 
 const useStyles = makeStyles(theme => ({
@@ -22,6 +21,9 @@ const useStyles = makeStyles(theme => ({
   table: readableCells,
   // owner names are short ids: never broken
   owner: { whiteSpace: 'nowrap' },
+  // sentences wrap between words, in a column wide enough to read
+  // ("deploymen/t" with the theme's break-word)
+  prose: { wordBreak: 'normal', minWidth: 240 },
   mono: { fontFamily: 'monospace', whiteSpace: 'nowrap' },
   unversioned: { fontStyle: 'italic', whiteSpace: 'nowrap' },
   number: { textAlign: 'right' },
@@ -105,7 +107,9 @@ export function TemplatesTable(props: { templates: GoldenPathTemplate[] }) {
                       MISSING
                     )}
                   </TableCell>
-                  <TableCell>{template.description ?? MISSING}</TableCell>
+                  <TableCell className={classes.prose}>
+                    {template.description ?? MISSING}
+                  </TableCell>
                   <TableCell className={classes.number}>
                     {template.adoption.total}
                   </TableCell>

@@ -171,6 +171,27 @@ describe('GpuFleetPage', () => {
     ]);
   });
 
+  it('keeps column headers on one line and node and product names whole', async () => {
+    await renderPage(fakeGpuApi(gpuReport()));
+
+    const table = await screen.findByRole('table', {
+      name: 'GPU nodes of prod-eu',
+    });
+    const headers = within(table).getAllByRole('columnheader');
+    expect(headers.map(h => h.textContent)).toEqual(NODE_COLUMNS);
+    // "Pods holding GPUs", not "Pods hol/ding"
+    for (const header of headers)
+      expect(getComputedStyle(header).whiteSpace).toBe('nowrap');
+    for (const name of within(table).getAllByRole('rowheader'))
+      expect(getComputedStyle(name).whiteSpace).toBe('nowrap');
+    // product names and families are whole ("NVIDIA-A100-SXM4-80GB", not
+    // "NVIDIA/-A100-/SXM4-/80GB"; "ampere", not "amper/e")
+    for (const text of ['NVIDIA-A100-SXM4-40GB', 'ampere'])
+      expect(getComputedStyle(within(table).getByText(text)).whiteSpace).toBe(
+        'nowrap',
+      );
+  });
+
   it('names the upstream and the fault of a cluster that could not be read; the others still show', async () => {
     await renderPage(fakeGpuApi(gpuReport()));
 

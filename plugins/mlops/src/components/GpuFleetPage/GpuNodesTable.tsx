@@ -5,12 +5,12 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import { makeStyles } from '@material-ui/core/styles';
-import { MISSING, StatusText } from '../common';
+import { MISSING, StatusText, readableCells } from '../common';
 import { GPU, NodeView, ResourceCount, resourceLabel } from './gpuNodes';
 
 const useStyles = makeStyles({
   scroll: { overflowX: 'auto' },
-  table: { '& td, & th': { verticalAlign: 'top' } },
+  table: { '& td, & th': { verticalAlign: 'top' }, ...readableCells },
   list: { margin: 0, padding: 0, listStyle: 'none' },
   mono: { fontFamily: 'monospace', whiteSpace: 'nowrap' },
   nowrap: { whiteSpace: 'nowrap' },
@@ -152,14 +152,20 @@ export function GpuNodesTable(props: { cluster: string; nodes: NodeView[] }) {
                 {node.node}
               </TableCell>
               <TableCell>
-                {node.product ?? MISSING}
+                {/* product names are identifiers: never broken */}
+                <div className={classes.nowrap}>{node.product ?? MISSING}</div>
                 {node.publishedProduct && (
                   <div className={classes.secondary}>
-                    published as {node.publishedProduct}
+                    published as{' '}
+                    <span className={classes.nowrap}>
+                      {node.publishedProduct}
+                    </span>
                   </div>
                 )}
                 {node.family && (
-                  <div className={classes.secondary}>{node.family}</div>
+                  <div className={`${classes.secondary} ${classes.nowrap}`}>
+                    {node.family}
+                  </div>
                 )}
               </TableCell>
               <TableCell className={classes.nowrap}>
