@@ -29,6 +29,7 @@ import {
 import { BENCH_REGISTRY_HOST, ServicePlan } from './fleet/plan';
 import { BackendId, accountUsername } from './fleet/seedCluster';
 import { AuditCounter, RequestCounts, diffCounts } from './measure/audit';
+import { QuietResult, waitForQuiet } from './measure/quiet';
 import { LatencySummary, summarize } from './measure/stats';
 import { ResultRow } from './measure/table';
 import {
@@ -61,6 +62,11 @@ export interface BackendLevel {
   blocks: number;
   /** 1-minute load average of the machine before and after the level. */
   loadAverage: [number, number];
+  /**
+   * Before each of this backend's blocks: how long the benchmark waited for
+   * the machine to be quiet (ms) and whether it was (see measure/quiet.ts).
+   */
+  quietBeforeBlocks: QuietResult[];
   /** Requests that reached the apiservers during the measured views. */
   apiserverRequests: number;
   perThousandViews: number;
@@ -357,6 +363,7 @@ export async function compareBackends(
           failureSamples: string[];
           wallMs: number;
           requests: number;
+          quiet: QuietResult[];
         }
       >(
         ids.map(id => [
@@ -367,6 +374,7 @@ export async function compareBackends(
             failureSamples: [],
             wallMs: 0,
             requests: 0,
+            quiet: [],
           },
         ]),
       );
@@ -377,6 +385,17 @@ export async function compareBackends(
         const order = (b + level) % 2 === 0 ? ids : [...ids].reverse();
         for (const id of order) {
           const r = running[id]!;
+          // the last block's leftovers (GC of the baseline's LISTs in its
+          // backend and the apiservers) are not charged to this one
+          const quiet = await waitForQuiet();
+          if (!quiet.quiet)
+            log(
+              `[bench] ${id} @${level} block ${
+                b + 1
+              }: machine still busy after ${(quiet.waitedMs / 1000).toFixed(
+                1,
+              )} s (idle ${(quiet.idle * 100).toFixed(0)} %), measuring anyway`,
+            );
           const before = audit.read();
           const block = await runViews({
             pool: r.pool,
@@ -390,6 +409,7 @@ export async function compareBackends(
           const diff: RequestCounts = diffCounts(audit.read(), before);
           const user = accountUsername(id);
           const a = acc.get(id)!;
+          a.quiet.push(quiet);
           a.samples.push(...block.samples);
           a.failures += block.failures;
           a.failureSamples.push(
@@ -426,6 +446,7 @@ export async function compareBackends(
           level: result,
           blocks,
           loadAverage: [loadBefore, loadAfter],
+          quietBeforeBlocks: a.quiet,
           apiserverRequests: requests,
           perThousandViews: (requests / Math.max(1, result.views)) * 1000,
           rssMb: mem.rssMb,
@@ -455,7 +476,11 @@ export async function compareBackends(
             0,
           )} MB after a full GC), load ${loadBefore.toFixed(
             1,
-          )} → ${loadAfter.toFixed(1)}`,
+          )} → ${loadAfter.toFixed(1)}, waited ${(
+            a.quiet.reduce((t, q) => t + q.waitedMs, 0) / 1000
+          ).toFixed(1)} s for a quiet machine before its blocks${
+            a.quiet.some(q => !q.quiet) ? ' (not always quiet)' : ''
+          }`,
         );
       }
     }
