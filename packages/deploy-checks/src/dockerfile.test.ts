@@ -162,7 +162,8 @@ describe('deploy/Dockerfile', () => {
   it("runs node with the same flags in the image and the Deployment, flags this Node accepts (not NODE_OPTIONS' subset)", () => {
     const deployed = nodeCommand(backend.args ?? []).nodeFlags;
     expect(deployed).toEqual(nodeCommand(image.cmd ?? []).nodeFlags);
-    expect(deployed).toContain('--heap-growing-percent=50');
+    expect(deployed).toContain('--heap-growing-percent=30');
+    expect(deployed).toContain('--max-semi-space-size=8');
     // A flag node rejects would keep every pod from starting.
     const run = spawnSync(process.execPath, [...deployed, '-e', '0'], {
       encoding: 'utf8',
