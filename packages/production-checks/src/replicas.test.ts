@@ -375,14 +375,21 @@ describe('two backend replicas on one PostgreSQL and one Redis', () => {
   });
 
   it('run the global delivery notifier on one replica at a time, once per interval', async () => {
-    // Runs since the audit was installed (replica A alone at first), at
-    // least two of them with both replicas up.
+    // Runs since the audit was installed: at least three (two slots between
+    // them to compare), at least two of them with both replicas up. Replica A
+    // may or may not have run one alone before B was ready (that depends on
+    // how long B took to start), so both counts are waited for.
     await waitFor(
-      'two notifier runs since both replicas were up',
-      async () =>
-        (
+      'three notifier runs, two of them since both replicas were up',
+      async () => {
+        const released = (
           await taskEvents(shape.pg, MLOPS_DB, NOTIFIER_TASK)
-        ).filter(e => e.event === 'release' && e.at > bothUpAt).length >= 2,
+        ).filter(e => e.event === 'release');
+        return (
+          released.length >= 3 &&
+          released.filter(e => e.at > bothUpAt).length >= 2
+        );
+      },
       5 * NOTIFIER_SECONDS * 1000,
       500,
     );
