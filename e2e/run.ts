@@ -242,6 +242,17 @@ test('the Model services page lists every demo service with its signals; the GPU
     await table.getByRole('link', { name: title }).first().waitFor({ timeout: 30_000 });
   }
   await search.fill('');
+  // At this 1280 px window (sidebar open) every column up to the delivery verdict is on screen:
+  // the table is no wider than its sideways-scrolling box.
+  const fit = await table.evaluate(t => ({
+    table: Math.round(t.getBoundingClientRect().width),
+    box: t.parentElement!.clientWidth,
+    window: window.innerWidth,
+  }));
+  assert(
+    fit.window === 1280 && fit.table <= fit.box,
+    `the Model services table fits a 1280 px window: table ${fit.table} px, visible ${fit.box} px (window ${fit.window} px)`,
+  );
   await env.page.screenshot({ path: path.join(screenshots, 'model-services-page.png'), fullPage: true });
   await env.page.goto(`${env.appUrl}/gpu-fleet`, { timeout: 120_000 });
   await env.page.getByText('gpu-a100-1').first().waitFor({ timeout: 60_000 });

@@ -285,7 +285,7 @@ describe('FleetPage', () => {
       expect(getComputedStyle(header).whiteSpace).toBe('nowrap');
     }
     for (const name of within(table()).getAllByRole('rowheader')) {
-      expect(getComputedStyle(name).minWidth).toBe('160px');
+      expect(getComputedStyle(name).minWidth).toBe('140px');
     }
   });
 
