@@ -253,6 +253,29 @@ test('the Model services page lists every demo service with its signals; the GPU
     fit.window === 1280 && fit.table <= fit.box,
     `the Model services table fits a 1280 px window: table ${fit.table} px, visible ${fit.box} px (window ${fit.window} px)`,
   );
+  // Each signal's icon sits in the middle of its column, under the middle of its header.
+  // (no `??` or `?.` in here: sucrase turns them into helpers the page does not have)
+  const offCentre = await table.evaluate(t => {
+    const headers = [...t.querySelectorAll('thead th')].map(h => h.textContent || '');
+    const off: string[] = [];
+    for (const title of ['Build', 'Image', 'Sync', 'Workload', 'Inference', 'GPU']) {
+      const column = headers.indexOf(title);
+      for (const row of t.querySelectorAll('tbody tr')) {
+        const cell = row.children[column];
+        const icon = cell ? cell.querySelector('svg') : null;
+        if (!cell || !icon) {
+          off.push(`${title}: no icon`);
+          continue;
+        }
+        const c = cell.getBoundingClientRect();
+        const i = icon.getBoundingClientRect();
+        const by = Math.round(i.left + i.width / 2 - (c.left + c.width / 2));
+        if (Math.abs(by) > 4) off.push(`${title}: ${by} px`);
+      }
+    }
+    return off;
+  });
+  assert(offCentre.length === 0, `signal icons off the middle of their column: ${offCentre.slice(0, 6).join(', ')}`);
   await env.page.screenshot({ path: path.join(screenshots, 'model-services-page.png'), fullPage: true });
   await env.page.goto(`${env.appUrl}/gpu-fleet`, { timeout: 120_000 });
   await env.page.getByText('gpu-a100-1').first().waitFor({ timeout: 60_000 });

@@ -45,7 +45,13 @@ const useStyles = makeStyles({
     '& $signal': { paddingLeft: 6, paddingRight: 6 },
   },
   nowrap: { whiteSpace: 'nowrap' },
-  signal: { textAlign: 'center' },
+  // the icon alone in the middle: StatusText is a flex line (centre its
+  // content, no gap before the empty text) and Backstage's status icon keeps
+  // 8 px on its right for a label that is not shown here
+  signal: {
+    '& > span': { justifyContent: 'center', gap: 0 },
+    '& svg': { marginRight: 0 },
+  },
   verdict: { minWidth: 200 },
 });
 
