@@ -29,9 +29,8 @@ import {
 // Headers stay on one line and names wrap only between words (the theme
 // breaks words anywhere); a table wider than the page scrolls sideways.
 // Every column up to the delivery verdict fits a 1280 px window with the
-// sidebar open (e2e checks it in Chromium): text cells have 12 px on their
-// left and 8 px on their right instead of the theme's 20 px and 16 px, icon
-// cells 6 px on either side, and the verdict wraps in 200 px.
+// sidebar open (e2e checks it in Chromium): tighter padding than the theme's
+// 20 px / 16 px, and the verdict wraps in 200 px.
 const useStyles = makeStyles({
   scroll: { overflowX: 'auto' },
   table: {
@@ -40,18 +39,19 @@ const useStyles = makeStyles({
     // service names get more room than the shared 120 px; set here, as a
     // class on the cell would lose to the more specific `tbody th` rule
     '& tbody th': { ...readableCells['& tbody th'], minWidth: 140 },
-    // icon-only columns: 6 px on either side (in this rule, to win over the
-    // `td` rule above)
-    '& $signal': { paddingLeft: 6, paddingRight: 6 },
+    // icon-only columns, in this rule for the same reason: 6 px on either
+    // side, the icon alone in the middle (StatusText is a flex line with a
+    // gap before its empty text, and Backstage's status icon keeps 8 px on
+    // its right for a label that is not shown here)
+    '& $signal': {
+      paddingLeft: 6,
+      paddingRight: 6,
+      '& > span': { justifyContent: 'center', gap: 0 },
+      '& svg': { marginRight: 0 },
+    },
   },
   nowrap: { whiteSpace: 'nowrap' },
-  // the icon alone in the middle: StatusText is a flex line (centre its
-  // content, no gap before the empty text) and Backstage's status icon keeps
-  // 8 px on its right for a label that is not shown here
-  signal: {
-    '& > span': { justifyContent: 'center', gap: 0 },
-    '& svg': { marginRight: 0 },
-  },
+  signal: {},
   verdict: { minWidth: 200 },
 });
 
